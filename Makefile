@@ -1,0 +1,56 @@
+# devicekit: set up a fresh Debian/Ubuntu machine, then run the demo or the tests.
+#   make demo   set up everything, then run the main job
+#   make test   set up everything, then run the test suite
+# Other targets: setup, lint, bench, netlists, clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.devicekit-installed
+SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: all setup system demo test lint format bench clean
+
+all: test
+
+# --- system packages: ngspice, libngspice (PySpice 1.5 dlopens the bare name libngspice.so,
+#     which Debian and Ubuntu ship in libngspice0-dev), and python3-venv when venv is missing.
+system:
+	@need=""; \
+	command -v ngspice >/dev/null 2>&1 || need="$$need ngspice"; \
+	dpkg-query -W -f='$${Status}' libngspice0-dev 2>/dev/null | grep -q 'ok installed' || need="$$need libngspice0-dev"; \
+	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || need="$$need python3-venv"; \
+	if [ -n "$$need" ]; then \
+	  echo "devicekit: installing system packages:$$need"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need >/dev/null; \
+	else echo "devicekit: ngspice and libngspice are present"; fi
+
+$(STAMP): pyproject.toml | system
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+setup: system $(STAMP)
+
+demo: setup
+	$(BIN)/devicekit demo
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

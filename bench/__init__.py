@@ -1,0 +1,1 @@
+"""devicekit benchmarks. Run them all with ``python -m bench`` (or ``make bench``)."""

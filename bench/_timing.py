@@ -1,0 +1,33 @@
+"""Small timing helpers shared by the benchmarks: medians of repeated runs, measured in one
+process run so that ratios compare like with like on a noisy, shared machine."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+
+def median_seconds(function: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        function()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def median_process_seconds(argv: Sequence[str], repeat: int = 9) -> float:
+    """Median wall time of a whole process (start-up included)."""
+
+    def run():
+        subprocess.run(argv, check=True, capture_output=True)
+
+    return median_seconds(run, repeat=repeat, warmup=1)
+
+
+PYTHON = sys.executable

@@ -1,0 +1,91 @@
+"""devicekit: model neuromorphic and iontronic devices.
+
+An ion pathway is a conductance in series with a Nernst battery. devicekit evaluates such models
+in numpy, compiles them into SPICE subcircuits run in ngspice, fits them to measured device data
+and exports them to circuit simulators.
+
+Units are SI throughout: V, A, S, F, s, K, m and mol/m^3 (1 mM = 1 mol/m^3).
+
+The public names below are imported lazily (PEP 562), so ``import devicekit`` is fast and does
+not import PySpice, scipy or pandas until they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    "CODATA": "devicekit.electrochem.constants",
+    "Constants": "devicekit.electrochem.constants",
+    "thermal_voltage": "devicekit.electrochem.constants",
+    "boltzmann_ratio": "devicekit.electrochem.constants",
+    "nernst_potential": "devicekit.electrochem.nernst",
+    "driving_force": "devicekit.electrochem.nernst",
+    "ohmic_current": "devicekit.electrochem.nernst",
+    "ghk_current_density": "devicekit.electrochem.ghk",
+    "ghk_voltage": "devicekit.electrochem.ghk",
+    "exprel": "devicekit.electrochem.ghk",
+    "ionic_strength": "devicekit.electrochem.activity",
+    "activity_coefficient": "devicekit.electrochem.activity",
+    "davies": "devicekit.electrochem.activity",
+    "debye_huckel_limiting": "devicekit.electrochem.activity",
+    "debye_huckel_extended": "devicekit.electrochem.activity",
+    "chord_conductance_potential": "devicekit.electrochem.resting",
+    "pump_resting_potential": "devicekit.electrochem.resting",
+    "mullins_noda_potential": "devicekit.electrochem.resting",
+    "Ion": "devicekit.models.ions",
+    "get_ion": "devicekit.models.ions",
+    "get_solution": "devicekit.models.ions",
+    "STANDARD_SOLUTIONS": "devicekit.models.ions",
+    "parse_quantity": "devicekit.units",
+}
+_SUBMODULES = {"electrochem", "models", "units", "errors", "cli"}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"devicekit.{name}")
+    raise AttributeError(f"module 'devicekit' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY, *_SUBMODULES])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from devicekit.electrochem.activity import (  # noqa: F401
+        activity_coefficient,
+        davies,
+        debye_huckel_extended,
+        debye_huckel_limiting,
+        ionic_strength,
+    )
+    from devicekit.electrochem.constants import (  # noqa: F401
+        CODATA,
+        Constants,
+        boltzmann_ratio,
+        thermal_voltage,
+    )
+    from devicekit.electrochem.ghk import exprel, ghk_current_density, ghk_voltage  # noqa: F401
+    from devicekit.electrochem.nernst import (  # noqa: F401
+        driving_force,
+        nernst_potential,
+        ohmic_current,
+    )
+    from devicekit.electrochem.resting import (  # noqa: F401
+        chord_conductance_potential,
+        mullins_noda_potential,
+        pump_resting_potential,
+    )
+    from devicekit.models.ions import STANDARD_SOLUTIONS, Ion, get_ion, get_solution  # noqa: F401
+    from devicekit.units import parse_quantity  # noqa: F401

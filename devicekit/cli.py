@@ -1,0 +1,131 @@
+"""The ``devicekit`` command.
+
+Each sub-command lives in :mod:`devicekit.commands` and registers itself through ``register``.
+A user's mistake (any :class:`~devicekit.errors.DevicekitError`, or bad command-line syntax) is
+answered with one line on stderr and exit code 2, never a traceback. Set ``DEVICEKIT_DEBUG=1``
+to see the traceback of an unexpected failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+
+from devicekit import __version__
+from devicekit.errors import DevicekitError
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 1
+EXIT_INTERRUPTED = 130
+
+# sub-command modules, imported only when their command runs (keeps start-up fast)
+_COMMAND_MODULES = ("devicekit.commands.electrochem",)
+
+
+class UsageError(DevicekitError):
+    """Bad command-line syntax (raised by the argument parser)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of printing usage and exiting, and that reads
+    ``-65mV`` or ``-300degC`` as a value (argparse only knows bare negative numbers)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # no devicekit option starts with "-<digit>", so such a word is always a quantity
+        self._negative_number_matcher = re.compile(r"^-\.?\d")
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def __init__(self, prog):
+        super().__init__(prog, max_help_position=32)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="devicekit",
+        description="Model neuromorphic and iontronic devices: electrochemistry, SPICE, fitting.",
+        epilog=(
+            "Example:\n  devicekit nernst --ion K --inside 140mM --outside 5mM --temperature 37degC"
+        ),
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"devicekit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    import importlib
+
+    for module_name in _COMMAND_MODULES:
+        importlib.import_module(module_name).register(commands, _Formatter)
+    return parser
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON (SI)")
+
+
+def emit(args: argparse.Namespace, data: dict, text: str) -> None:
+    """Print ``data`` as JSON when ``--json`` was given, else the human ``text``."""
+    if getattr(args, "json", False):
+        json.dump(data, sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Align columns: text left, numbers right."""
+    columns = zip(headers, *rows, strict=True)
+    widths = [max(len(str(cell)) for cell in column) for column in columns]
+
+    def line(cells):
+        out = []
+        for cell, width in zip(cells, widths, strict=True):
+            cell = str(cell)
+            numeric = cell[:1] in "+-0123456789." and cell[:2] != "--"
+            out.append(cell.rjust(width) if numeric else cell.ljust(width))
+        return "  ".join(out).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = "devicekit"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        prog = f"devicekit {args.command}"
+        return int(args.handler(args) or 0)
+    except DevicekitError as error:
+        message = " ".join(str(error).split())  # one line, whatever the message held
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `devicekit ... | head`
+        return 0
+    except Exception as error:  # an internal bug: still one line, traceback on request
+        if os.environ.get("DEVICEKIT_DEBUG"):
+            raise
+        print(
+            f"{prog}: internal error: {type(error).__name__}: {error} "
+            "(please report it; set DEVICEKIT_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

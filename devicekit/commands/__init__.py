@@ -1,0 +1,1 @@
+"""Sub-commands of the ``devicekit`` command line, one module per family."""

@@ -1,0 +1,90 @@
+"""Input validation shared by the electrochemistry functions.
+
+Each check converts its argument to a float array and raises :class:`InvalidInput` naming the
+argument, the offending value, the valid range and a fix.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devicekit.errors import InvalidInput
+
+
+def _first_bad(array: np.ndarray, bad: np.ndarray):
+    value = array[bad].flat[0] if array.ndim else array.item()
+    return float(value)
+
+
+def as_float_array(value, name: str) -> np.ndarray:
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidInput(
+            f"{name} = {value!r} is not a number; give a number in SI units"
+        ) from None
+
+
+def check_finite(value, name: str, unit: str) -> np.ndarray:
+    array = as_float_array(value, name)
+    bad = ~np.isfinite(array)
+    if np.any(bad):
+        raise InvalidInput(
+            f"{name} = {_first_bad(array, bad)!r} {unit} is not finite; give a finite value"
+        )
+    return array
+
+
+def check_concentration(value, name: str) -> np.ndarray:
+    """Concentrations must be finite and strictly positive [mol/m^3]."""
+    array = as_float_array(value, name)
+    bad = ~(np.isfinite(array) & (array > 0))
+    if np.any(bad):
+        raise InvalidInput(
+            f"{name} = {_first_bad(array, bad)!r} mol/m^3 is not a valid concentration: it must "
+            "be finite and > 0 (1 mM = 1 mol/m^3); a species absent on one side has no Nernst "
+            "potential, so give a small positive value or leave the ion out"
+        )
+    return array
+
+
+def check_nonnegative(value, name: str, unit: str) -> np.ndarray:
+    array = as_float_array(value, name)
+    bad = ~(np.isfinite(array) & (array >= 0))
+    if np.any(bad):
+        raise InvalidInput(f"{name} = {_first_bad(array, bad)!r} {unit} must be finite and >= 0")
+    return array
+
+
+def check_valence(value, name: str = "z") -> np.ndarray:
+    array = as_float_array(value, name)
+    bad = ~(np.isfinite(array) & (array != 0))
+    if np.any(bad):
+        raise InvalidInput(
+            f"{name} = {_first_bad(array, bad)!r} is not a valid valence: it must be a non-zero "
+            "charge number such as 1 (K+), 2 (Ca2+) or -1 (Cl-); a neutral species has no "
+            "equilibrium potential"
+        )
+    return array
+
+
+def check_temperature(value, name: str = "temperature") -> np.ndarray:
+    array = as_float_array(value, name)
+    bad = ~(np.isfinite(array) & (array > 0))
+    if np.any(bad):
+        raise InvalidInput(
+            f"{name} = {_first_bad(array, bad)!r} K is not a valid absolute temperature: it must "
+            "be > 0 K; to convert from Celsius add 273.15 (37 degC = 310.15 K)"
+        )
+    return array
+
+
+def check_positive_coefficient(value, name: str) -> np.ndarray:
+    array = as_float_array(value, name)
+    bad = ~(np.isfinite(array) & (array > 0))
+    if np.any(bad):
+        raise InvalidInput(
+            f"{name} = {_first_bad(array, bad)!r} must be finite and > 0 (an activity "
+            "coefficient of 1 means an ideal solution)"
+        )
+    return array

@@ -1,0 +1,64 @@
+"""devicekit's exception and warning types.
+
+Every error a user can provoke is one of these. A message names the offending value, the valid
+range and a way to fix it, so that the command-line interface can print it as one line.
+
+``InvalidInput`` and ``DataFormatError`` also derive from :class:`ValueError`, and
+``SimulationError`` and ``FitError`` from :class:`RuntimeError`, so that code written against the
+standard exceptions keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConvergenceWarning",
+    "DataFormatError",
+    "DevicekitError",
+    "DevicekitWarning",
+    "FitError",
+    "InvalidInput",
+    "ModelCardError",
+    "SimulationError",
+    "UnitError",
+]
+
+
+class DevicekitError(Exception):
+    """Base class of every error raised by devicekit."""
+
+
+class InvalidInput(DevicekitError, ValueError):
+    """An argument is outside its valid range (for example a negative concentration or z = 0)."""
+
+
+class UnitError(InvalidInput):
+    """A quantity has no unit, an unknown unit, or the unit of another kind of quantity."""
+
+
+class ModelCardError(InvalidInput):
+    """A model card is malformed: unknown keys or kinds, missing units, forbidden expressions."""
+
+
+class DataFormatError(DevicekitError, ValueError):
+    """A measurement file cannot be read as the data set its metadata describes."""
+
+
+class SimulationError(DevicekitError, RuntimeError):
+    """ngspice failed. Carries ngspice's own message and the netlist that was run."""
+
+    def __init__(self, message: str, *, netlist: str | None = None, log: str | None = None):
+        super().__init__(message)
+        self.netlist = netlist
+        self.log = log
+
+
+class FitError(DevicekitError, RuntimeError):
+    """A fit failed to converge or is not determined by the data."""
+
+
+class DevicekitWarning(UserWarning):
+    """Base class of devicekit's warnings."""
+
+
+class ConvergenceWarning(DevicekitWarning, RuntimeWarning):
+    """A numerical procedure finished but its result is poorly determined."""

@@ -1,0 +1,213 @@
+"""Human units at the edges: parse ``140mM``, ``37degC``, ``10uA/cm2`` into SI numbers.
+
+Inside devicekit every number is SI (V, A, S, F, s, K, m, mol/m^3). Quantities written by people
+(on the command line, in model cards, in measurement headers) pass through :func:`parse_quantity`,
+which knows the kind of quantity it expects and refuses a unit of another kind with a message
+that names the value, the accepted units and an example.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from devicekit.errors import UnitError
+
+__all__ = ["KINDS", "Unit", "format_quantity", "parse_quantity", "unit_factor"]
+
+_PREFIXES = {
+    "": 1.0,
+    "k": 1e3,
+    "m": 1e-3,
+    "u": 1e-6,
+    "µ": 1e-6,
+    "μ": 1e-6,
+    "n": 1e-9,
+    "p": 1e-12,
+    "f": 1e-15,
+}
+# areas by which a quantity can be divided, in m^2
+_AREAS = {"m2": 1.0, "cm2": 1e-4, "mm2": 1e-6, "um2": 1e-12, "µm2": 1e-12}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit symbol: ``value_SI = factor * value + offset``."""
+
+    kind: str
+    factor: float
+    offset: float = 0.0
+
+
+def _build_table() -> dict[str, Unit]:
+    table: dict[str, Unit] = {}
+
+    def prefixed(base, kind, scale=1.0, prefixes=_PREFIXES):
+        for prefix, factor in prefixes.items():
+            table[prefix + base] = Unit(kind, factor * scale)
+
+    prefixed("V", "voltage")
+    prefixed("A", "current")
+    prefixed("S", "conductance")
+    prefixed("F", "capacitance")
+    prefixed("s", "time")
+    prefixed("Ohm", "resistance", prefixes={**_PREFIXES, "M": 1e6, "G": 1e9})
+    for area, area_factor in _AREAS.items():
+        prefixed(f"A/{area}", "current_density", 1.0 / area_factor)
+        prefixed(f"S/{area}", "conductance_density", 1.0 / area_factor)
+        prefixed(f"F/{area}", "capacitance_density", 1.0 / area_factor)
+    # concentration: M = mol/L = 1000 mol/m^3
+    prefixed("M", "concentration", 1e3)
+    prefixed("mol/L", "concentration", 1e3)
+    table["mol/m3"] = Unit("concentration", 1.0)
+    # length and permeability
+    for prefix, factor in (
+        ("", 1.0),
+        ("c", 1e-2),
+        ("m", 1e-3),
+        ("u", 1e-6),
+        ("µ", 1e-6),
+        ("n", 1e-9),
+    ):
+        table[prefix + "m"] = Unit("length", factor)
+        table[prefix + "m/s"] = Unit("permeability", factor)
+    table["Å"] = Unit("length", 1e-10)
+    # time, diffusion, viscosity, energy
+    table["min"] = Unit("time", 60.0)
+    table["Hz"] = Unit("frequency", 1.0)
+    table["kHz"] = Unit("frequency", 1e3)
+    table["m2/s"] = Unit("diffusivity", 1.0)
+    table["um2/ms"] = Unit("diffusivity", 1e-12 / 1e-3)
+    table["cm2/s"] = Unit("diffusivity", 1e-4)
+    table["Pa*s"] = table["Pas"] = Unit("viscosity", 1.0)
+    table["mPa*s"] = table["mPas"] = Unit("viscosity", 1e-3)
+    table["C/m2"] = Unit("charge_density", 1.0)
+    table["e/nm2"] = Unit("charge_density", 1.602176634e-19 / 1e-18)
+    table["uC/cm2"] = Unit("charge_density", 1e-6 / 1e-4)
+    # temperature
+    table["K"] = Unit("temperature", 1.0)
+    table["degC"] = table["°C"] = Unit("temperature", 1.0, 273.15)
+    # dimensionless
+    table["1"] = table["-"] = Unit("dimensionless", 1.0)
+    table["%"] = Unit("dimensionless", 0.01)
+    return table
+
+
+_UNITS = _build_table()
+
+#: The SI unit and an example of each kind of quantity, for messages.
+KINDS: dict[str, tuple[str, str]] = {
+    "voltage": ("V", "-65mV"),
+    "current": ("A", "10pA"),
+    "current_density": ("A/m2", "10uA/cm2"),
+    "conductance": ("S", "2nS"),
+    "conductance_density": ("S/m2", "36mS/cm2"),
+    "capacitance": ("F", "10pF"),
+    "capacitance_density": ("F/m2", "1uF/cm2"),
+    "resistance": ("Ohm", "1MOhm"),
+    "concentration": ("mol/m3", "140mM"),
+    "temperature": ("K", "37degC"),
+    "time": ("s", "200ms"),
+    "length": ("m", "10um"),
+    "permeability": ("m/s", "1e-6cm/s"),
+    "frequency": ("Hz", "10Hz"),
+    "diffusivity": ("m2/s", "1e-9m2/s"),
+    "viscosity": ("Pa*s", "1.01mPa*s"),
+    "charge_density": ("C/m2", "-0.0015e/nm2"),
+    "dimensionless": ("1", "0.04"),
+}
+
+_NUMBER = re.compile(
+    r"^\s*([-+]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf))\s*(.*?)\s*$", re.IGNORECASE
+)
+
+
+def _normalise(unit: str) -> str:
+    unit = unit.replace("^", "").replace("·", "*").replace(" ", "")
+    return {"ohm": "Ohm", "Ω": "Ohm"}.get(unit, unit.replace("Ω", "Ohm"))
+
+
+def _units_of(kind: str) -> list[str]:
+    names = [name for name, unit in _UNITS.items() if unit.kind == kind]
+    common = [n for n in names if not n.startswith(("µ", "μ", "f", "k"))]
+    return common[:8]
+
+
+def unit_factor(unit: str, kind: str | None = None) -> Unit:
+    """Look up a unit symbol (``mV``, ``uA/cm2``...), optionally checking its kind."""
+    key = _normalise(unit)
+    found = _UNITS.get(key)
+    if found is None:
+        hint = (
+            f"; units for a {kind.replace('_', ' ')}: {', '.join(_units_of(kind))}" if kind else ""
+        )
+        raise UnitError(f"unknown unit {unit!r}{hint}")
+    if kind is not None and found.kind != kind:
+        raise UnitError(
+            f"{unit!r} is a unit of {found.kind.replace('_', ' ')}, not of "
+            f"{kind.replace('_', ' ')}; use one of {', '.join(_units_of(kind))} "
+            f"(for example {KINDS[kind][1]})"
+        )
+    return found
+
+
+def parse_quantity(text, kind: str, *, name: str = "value", default_unit: str | None = None):
+    """Parse ``'140mM'`` (number followed by a unit) into an SI float of the given kind.
+
+    Parameters
+    ----------
+    text : str or float
+        The quantity as a person writes it. A bare number is accepted only for dimensionless
+        quantities or when ``default_unit`` is given.
+    kind : str
+        The expected kind, a key of :data:`KINDS` (``concentration``, ``temperature``...).
+    name : str
+        What the value is (``--inside``, ``c_in``), for error messages.
+    default_unit : str, optional
+        Unit assumed for a bare number.
+
+    Returns
+    -------
+    float
+        The value in SI units (mol/m^3 for concentrations, K for temperatures).
+
+    Raises
+    ------
+    UnitError
+        For a missing, unknown or wrong-kind unit, naming the value, the units accepted and an
+        example.
+    """
+    if kind not in KINDS:
+        raise UnitError(f"unknown kind of quantity {kind!r}; known kinds: {', '.join(KINDS)}")
+    example = KINDS[kind][1]
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        number, unit = float(text), ""
+    else:
+        match = _NUMBER.match(str(text))
+        if match is None:
+            raise UnitError(
+                f"{name} = {text!r} is not a quantity; write a number followed by a unit, for "
+                f"example {example}"
+            )
+        number, unit = float(match.group(1)), match.group(2)
+    if not unit:
+        if kind == "dimensionless":
+            return number
+        if default_unit is None:
+            raise UnitError(
+                f"{name} = {text!r} has no unit; write it with a unit of "
+                f"{kind.replace('_', ' ')}, for example {example}"
+            )
+        unit = default_unit
+    try:
+        found = unit_factor(unit, kind)
+    except UnitError as error:
+        raise UnitError(f"{name} = {text!r}: {error}") from None
+    return number * found.factor + found.offset
+
+
+def format_quantity(value: float, unit: str, digits: int = 4) -> str:
+    """Format an SI value in a display unit: ``format_quantity(-0.08906, 'mV') == '-89.06 mV'``."""
+    found = unit_factor(unit)
+    shown = (value - found.offset) / found.factor
+    return f"{shown:.{digits}g} {unit}"
