@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from devicekit.errors import UnitError
 
@@ -42,48 +43,49 @@ class Unit:
 def _build_table() -> dict[str, Unit]:
     table: dict[str, Unit] = {}
 
-    def prefixed(base, kind, scale=1.0, prefixes=_PREFIXES):
+    def prefixed(base, kind, scale=Fraction(1), prefixes=_PREFIXES):
         for prefix, factor in prefixes.items():
-            table[prefix + base] = Unit(kind, factor * scale)
+            table[prefix + base] = Unit(kind, float(factor * scale))
 
     prefixed("V", "voltage")
     prefixed("A", "current")
     prefixed("S", "conductance")
     prefixed("F", "capacitance")
     prefixed("s", "time")
-    prefixed("Ohm", "resistance", prefixes={**_PREFIXES, "M": 1e6, "G": 1e9})
+    prefixed(
+        "Ohm", "resistance", prefixes={**_PREFIXES, "M": Fraction(10**6), "G": Fraction(10**9)}
+    )
     for area, area_factor in _AREAS.items():
-        prefixed(f"A/{area}", "current_density", 1.0 / area_factor)
-        prefixed(f"S/{area}", "conductance_density", 1.0 / area_factor)
-        prefixed(f"F/{area}", "capacitance_density", 1.0 / area_factor)
+        prefixed(f"A/{area}", "current_density", 1 / area_factor)
+        prefixed(f"S/{area}", "conductance_density", 1 / area_factor)
+        prefixed(f"F/{area}", "capacitance_density", 1 / area_factor)
+        table[area] = Unit("area", float(area_factor))
     # concentration: M = mol/L = 1000 mol/m^3
-    prefixed("M", "concentration", 1e3)
-    prefixed("mol/L", "concentration", 1e3)
+    prefixed("M", "concentration", Fraction(10**3))
+    prefixed("mol/L", "concentration", Fraction(10**3))
     table["mol/m3"] = Unit("concentration", 1.0)
     # length and permeability
-    for prefix, factor in (
-        ("", 1.0),
-        ("c", 1e-2),
-        ("m", 1e-3),
-        ("u", 1e-6),
-        ("µ", 1e-6),
-        ("n", 1e-9),
-    ):
+    for prefix in ("", "c", "m", "u", "µ", "n"):
+        factor = float(Fraction(1, 100) if prefix == "c" else _PREFIXES[prefix])
         table[prefix + "m"] = Unit("length", factor)
         table[prefix + "m/s"] = Unit("permeability", factor)
     table["Å"] = Unit("length", 1e-10)
-    # time, diffusion, viscosity, energy
+    # rates and frequencies
+    for prefix in ("", "m", "u"):
+        for name in (f"1/{prefix}s", f"/{prefix}s"):
+            table[name] = Unit("frequency", float(1 / _PREFIXES[prefix]))
     table["min"] = Unit("time", 60.0)
     table["Hz"] = Unit("frequency", 1.0)
     table["kHz"] = Unit("frequency", 1e3)
+    # diffusion, viscosity, surface charge
     table["m2/s"] = Unit("diffusivity", 1.0)
-    table["um2/ms"] = Unit("diffusivity", 1e-12 / 1e-3)
+    table["um2/ms"] = Unit("diffusivity", 1e-9)
     table["cm2/s"] = Unit("diffusivity", 1e-4)
     table["Pa*s"] = table["Pas"] = Unit("viscosity", 1.0)
     table["mPa*s"] = table["mPas"] = Unit("viscosity", 1e-3)
     table["C/m2"] = Unit("charge_density", 1.0)
-    table["e/nm2"] = Unit("charge_density", 1.602176634e-19 / 1e-18)
-    table["uC/cm2"] = Unit("charge_density", 1e-6 / 1e-4)
+    table["e/nm2"] = Unit("charge_density", 1.602176634e-19 * 1e18)
+    table["uC/cm2"] = Unit("charge_density", 0.01)
     # temperature
     table["K"] = Unit("temperature", 1.0)
     table["degC"] = table["°C"] = Unit("temperature", 1.0, 273.15)
@@ -110,7 +112,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "time": ("s", "200ms"),
     "length": ("m", "10um"),
     "permeability": ("m/s", "1e-6cm/s"),
-    "frequency": ("Hz", "10Hz"),
+    "frequency": ("1/s", "0.1/ms"),
+    "area": ("m2", "1cm2"),
     "diffusivity": ("m2/s", "1e-9m2/s"),
     "viscosity": ("Pa*s", "1.01mPa*s"),
     "charge_density": ("C/m2", "-0.0015e/nm2"),
