@@ -1,0 +1,112 @@
+"""Analyses that :func:`devicekit.simulate` runs: operating point, DC sweep and transient.
+
+A transient's accuracy is chosen by a named preset, each measured against a tight scipy reference
+on hh-squid (bench/bench_spice.py, results in bench/README.md):
+
+============  ===========  ======  ===========================================================
+preset        max step     reltol  use
+============  ===========  ======  ===========================================================
+accurate      10 us        1e-4    default; spike times within 0.01 ms of the reference
+balanced      20 us        1e-4    about twice as fast
+fast          30 us        1e-4    about three times as fast, spike times within 0.05 ms
+============  ===========  ======  ===========================================================
+
+``max_step`` and ``reltol`` given explicitly override the preset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from devicekit.errors import InvalidInput
+
+__all__ = ["PRESETS", "DCSweep", "Op", "Transient"]
+
+#: preset name -> (max step [s], reltol)
+PRESETS: dict[str, tuple[float, float]] = {
+    "accurate": (10e-6, 1e-4),
+    "balanced": (20e-6, 1e-4),
+    "fast": (30e-6, 1e-4),
+}
+
+
+@dataclass(frozen=True)
+class Op:
+    """DC operating point (the stimuli at t = 0; rest when they are 0 then)."""
+
+    kind = "op"
+
+
+@dataclass(frozen=True)
+class DCSweep:
+    """Steady-state I-V: sweep a voltage clamp from ``start`` to ``stop`` [V] in ``step``.
+
+    Every gate sits at its steady state at each voltage (a DC analysis). ``points`` adds exact
+    voltages to the sweep (for example the 0/0 points of a model)."""
+
+    start: float
+    stop: float
+    step: float
+    points: tuple[float, ...] = ()
+    kind = "dc"
+
+    def __post_init__(self):
+        if not (np.isfinite(self.step) and self.step > 0):
+            raise InvalidInput(f"DC sweep step = {self.step!r} V must be > 0")
+        if not self.stop > self.start:
+            raise InvalidInput(
+                f"DC sweep stop = {self.stop!r} V must exceed start = {self.start!r}"
+            )
+        if (self.stop - self.start) / self.step > 1e6:
+            raise InvalidInput("DC sweep has more than a million points; use a larger step")
+
+    def voltages(self) -> np.ndarray:
+        """The sweep voltages: start + k * step, each rounded to 12 significant digits (so that
+        -0.1 + 8 * 0.005 is -0.06, not -0.060000000000000005), plus ``points``, sorted."""
+        n = int(np.floor((self.stop - self.start) / self.step + 1e-9))
+        grid = [float(f"{self.start + self.step * k:.12g}") for k in range(n + 1)]
+        return np.union1d(grid, np.asarray(self.points, dtype=float))
+
+
+@dataclass(frozen=True)
+class Transient:
+    """Transient analysis from rest to ``tstop`` [s].
+
+    Parameters
+    ----------
+    tstop : float
+        End time [s].
+    preset : str
+        ``accurate`` (default), ``balanced`` or ``fast``; see the module docstring.
+    max_step, reltol : float, optional
+        Override the preset's largest internal step [s] and relative tolerance.
+    sample : float, optional
+        Output interval [s] for the native backend (SPICE returns its own time points).
+    """
+
+    tstop: float
+    preset: str = "accurate"
+    max_step: float | None = None
+    reltol: float | None = None
+    sample: float | None = None
+    kind = "tran"
+
+    def __post_init__(self):
+        if not (np.isfinite(self.tstop) and self.tstop > 0):
+            raise InvalidInput(f"tstop = {self.tstop!r} s must be > 0, for example 0.2 (200 ms)")
+        if self.preset not in PRESETS:
+            raise InvalidInput(
+                f"transient preset {self.preset!r} is unknown; choose one of {', '.join(PRESETS)}"
+            )
+        if self.max_step is not None and not (self.max_step > 0 and self.max_step <= self.tstop):
+            raise InvalidInput(f"max_step = {self.max_step!r} s must be in (0, tstop]")
+        if self.reltol is not None and not (1e-9 <= self.reltol <= 1e-2):
+            raise InvalidInput(f"reltol = {self.reltol!r} must be between 1e-9 and 1e-2")
+
+    @property
+    def settings(self) -> tuple[float, float]:
+        """(max step [s], reltol) after applying overrides."""
+        step, reltol = PRESETS[self.preset]
+        return (self.max_step or step, self.reltol or reltol)

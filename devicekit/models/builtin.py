@@ -1,0 +1,128 @@
+"""The built-in models, with their sources. Numbers are converted to SI here once:
+1 uF/cm^2 = 0.01 F/m^2, 1 mS/cm^2 = 10 S/m^2, 1/ms = 1000/s, 1 mV = 0.001 V."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from devicekit.errors import InvalidInput
+from devicekit.models.channels import HHChannel, OhmicChannel
+from devicekit.models.kinetics import Gate, RateFunction
+from devicekit.models.membrane import Membrane
+
+__all__ = ["BUILTIN_MODELS", "builtin_model", "hh_squid", "morris_lecar"]
+
+MS_CM2 = 10.0  # S/m^2 per mS/cm^2
+PER_MS = 1000.0  # 1/s per 1/ms
+HH_TEMPERATURE = 279.45  # 6.3 degC
+
+
+def mv(value: float) -> float:
+    """mV -> V, correctly rounded (value / 1000, not value * 1e-3)."""
+    return value / 1000.0
+
+
+def hh_squid() -> Membrane:
+    """Hodgkin-Huxley 1952 squid giant axon, modern convention (rest near -65 mV), 6.3 degC.
+
+    References
+    ----------
+    .. [1] A. L. Hodgkin and A. F. Huxley, "A quantitative description of membrane current and
+       its application to conduction and excitation in nerve", J. Physiol. 117, 500 (1952).
+       doi:10.1113/jphysiol.1952.sp004764 (rates shifted to V_rest = -65 mV, as in NEURON's hh)
+    """
+    m = Gate(
+        "m",
+        3,
+        alpha=RateFunction("exp_linear", 1.0 * PER_MS, mv(-40), mv(10)),
+        beta=RateFunction("exp", 4.0 * PER_MS, mv(-65), mv(-18)),
+    )
+    h = Gate(
+        "h",
+        1,
+        alpha=RateFunction("exp", 0.07 * PER_MS, mv(-65), mv(-20)),
+        beta=RateFunction("sigmoid", 1.0 * PER_MS, mv(-35), mv(10)),
+    )
+    n = Gate(
+        "n",
+        4,
+        alpha=RateFunction("exp_linear", 0.1 * PER_MS, mv(-55), mv(10)),
+        beta=RateFunction("exp", 0.125 * PER_MS, mv(-65), mv(-80)),
+    )
+    q10 = {"q10": 3.0, "q10_temperature": HH_TEMPERATURE}
+    return Membrane(
+        name="hh-squid",
+        capacitance=1.0e-2,  # 1 uF/cm^2
+        area=1e-4,  # 1 cm^2, the unit of HH's current densities
+        channels=(
+            HHChannel("na", 120 * MS_CM2, (m, h), reversal_potential=mv(50), ion="Na", **q10),
+            HHChannel("k", 36 * MS_CM2, (n,), reversal_potential=mv(-77), ion="K", **q10),
+            OhmicChannel("leak", 0.3 * MS_CM2, reversal_potential=mv(-54.387)),
+        ),
+        temperature=HH_TEMPERATURE,
+        description="Hodgkin-Huxley 1952 squid giant axon, 6.3 degC",
+        reference="A. L. Hodgkin and A. F. Huxley, J. Physiol. 117, 500 (1952), "
+        "doi:10.1113/jphysiol.1952.sp004764; modern convention with rest at -65 mV",
+    )
+
+
+def morris_lecar(kind: str = "I") -> Membrane:
+    """Morris-Lecar model with the type I (SNIC onset) or type II (Hopf) parameter set.
+
+    m_inf = 0.5 (1 + tanh((V - V1)/V2)) is written as the equal logistic 1/(1 + exp(-(V - V1)/
+    (V2/2))); w likewise; tau_w = 1 / (phi cosh((V - V3)/(2 V4))).
+
+    References
+    ----------
+    .. [1] J. Rinzel and G. B. Ermentrout, "Analysis of neural excitability and oscillations",
+       in *Methods in Neuronal Modeling*, MIT Press (1989).
+    .. [2] E. M. Izhikevich, *Dynamical Systems in Neuroscience*, MIT Press (2007).
+    """
+    if kind not in ("I", "II"):
+        raise InvalidInput(f"Morris-Lecar kind {kind!r} must be 'I' or 'II'")
+    v1, v2 = -1.2, 18.0
+    if kind == "I":
+        g_ca, v3, v4, phi = 4.0, 12.0, 17.4, 1.0 / 15.0
+    else:
+        g_ca, v3, v4, phi = 4.4, 2.0, 30.0, 0.04
+    m = Gate("m", 1, inf=RateFunction("sigmoid", 1.0, mv(v1), mv(v2 / 2)))
+    tau = f"{1 / phi!r}ms / cosh((v - {v3!r}mV) / {2 * v4!r}mV)"
+    w = Gate(
+        "w",
+        1,
+        inf=RateFunction("sigmoid", 1.0, mv(v3), mv(v4 / 2)),
+        tau=RateFunction("expression", expression=tau),
+    )
+    return Membrane(
+        name="morris-lecar" if kind == "I" else "morris-lecar-ii",
+        capacitance=20e-2,  # 20 uF/cm^2
+        area=1e-4,
+        channels=(
+            HHChannel("ca", g_ca * MS_CM2, (m,), reversal_potential=mv(120), ion="Ca"),
+            HHChannel("k", 8.0 * MS_CM2, (w,), reversal_potential=mv(-84), ion="K"),
+            OhmicChannel("leak", 2.0 * MS_CM2, reversal_potential=mv(-60)),
+        ),
+        temperature=310.15,
+        description=f"Morris-Lecar, type {kind} parameters",
+        reference="J. Rinzel and G. B. Ermentrout, Methods in Neuronal Modeling (1989); "
+        "parameter sets as in E. M. Izhikevich, Dynamical Systems in Neuroscience (2007)",
+    )
+
+
+#: name -> (factory, one-line description)
+BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
+    "hh-squid": (hh_squid, "Hodgkin-Huxley 1952 squid giant axon, 6.3 degC"),
+    "morris-lecar": (lambda: morris_lecar("I"), "Morris-Lecar, type I (SNIC onset)"),
+    "morris-lecar-ii": (lambda: morris_lecar("II"), "Morris-Lecar, type II (Hopf onset)"),
+}
+
+
+def builtin_model(name: str):
+    try:
+        factory = BUILTIN_MODELS[name][0]
+    except KeyError:
+        raise InvalidInput(
+            f"unknown model {name!r}; built-in models: {', '.join(BUILTIN_MODELS)}, or give the "
+            "path of a model card (.toml)"
+        ) from None
+    return factory()

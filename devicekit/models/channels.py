@@ -1,0 +1,250 @@
+"""Ion channels: each is a conductance in series with a Nernst battery.
+
+Three kinds share one interface, so that the numpy evaluation, the native ODE reference and the
+SPICE compiler all read the same equations:
+
+* :class:`OhmicChannel`: ``I = g (V - E)``;
+* :class:`GHKChannel`: the Goldman-Hodgkin-Katz current of one ion, zero at its Nernst potential;
+* :class:`HHChannel`: ``I = g_max * prod(x_k ** p_k) * (V - E)`` with Hodgkin-Huxley gates.
+
+Conductances are per membrane area (S/m^2), permeabilities in m/s, currents per area (A/m^2),
+outward positive. The battery E is the channel's own ``reversal_potential`` when given, otherwise
+the Nernst potential of its ``ion`` from the membrane's solutions and temperature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devicekit.errors import ModelCardError
+from devicekit.expr import Expr, Sym, evaluate, exp, exprel
+from devicekit.models.kinetics import Gate
+
+__all__ = [
+    "CHANNEL_KINDS",
+    "Environment",
+    "GHKChannel",
+    "HHChannel",
+    "OhmicChannel",
+    "q10_factor",
+    "steady_state_current",
+]
+
+V = Sym("v")
+E = Sym("e")
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What a channel needs from its membrane: temperature [K] and the concentrations inside and
+    outside [mol/m^3] by ion symbol."""
+
+    temperature: float
+    inside: Mapping[str, float] = field(default_factory=dict)
+    outside: Mapping[str, float] = field(default_factory=dict)
+
+    def concentration(self, ion: str, side: str) -> float:
+        values = self.inside if side == "inside" else self.outside
+        if ion not in values:
+            raise ModelCardError(
+                f"the {side} concentration of {ion} is needed (for its Nernst battery or GHK "
+                f"current) but the membrane's solution gives only {sorted(values) or 'none'}; "
+                f"add it to [membrane.{side}] or give the channel a reversal potential"
+            )
+        return values[ion]
+
+    def nernst(self, ion: str) -> float:
+        from devicekit.electrochem import nernst_potential
+        from devicekit.models.ions import get_ion
+
+        return nernst_potential(
+            self.concentration(ion, "inside"),
+            self.concentration(ion, "outside"),
+            get_ion(ion).valence,
+            self.temperature,
+        )
+
+
+def q10_factor(q10: float, temperature: float, reference_temperature: float | None) -> float:
+    """phi = q10 ** ((T - T_ref) / 10 K); 1 when no reference temperature is set."""
+    if reference_temperature is None or q10 == 1.0:
+        return 1.0
+    return float(q10 ** ((temperature - reference_temperature) / 10.0))
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ModelCardError(f"channel name {name!r} must be an identifier such as na, k or leak")
+
+
+def _check_reversal(channel) -> None:
+    if channel.reversal_potential is None and channel.ion is None:
+        raise ModelCardError(
+            f"channel {channel.name}: give its reversal potential (e.g. 50mV) or its ion (Na), "
+            "whose Nernst potential then follows from the solutions"
+        )
+    if channel.reversal_potential is not None and not np.isfinite(channel.reversal_potential):
+        raise ModelCardError(f"channel {channel.name}: reversal potential is not finite")
+
+
+def _check_nonnegative(channel, attribute: str, unit: str) -> None:
+    value = getattr(channel, attribute)
+    if not (np.isfinite(value) and value >= 0):
+        raise ModelCardError(
+            f"channel {channel.name}: {attribute} = {value!r} {unit} must be finite and >= 0"
+        )
+
+
+@dataclass(frozen=True)
+class OhmicChannel:
+    """A leak: constant conductance g [S/m^2] in series with a battery E [V]."""
+
+    name: str
+    conductance: float
+    reversal_potential: float | None = None
+    ion: str | None = None
+    kind: str = field(default="ohmic", init=False)
+
+    def __post_init__(self):
+        _check_name(self.name)
+        _check_nonnegative(self, "conductance", "S/m^2")
+        _check_reversal(self)
+
+    @property
+    def gates(self) -> tuple:
+        return ()
+
+    def battery(self, env: Environment) -> float:
+        """The series battery E [V]."""
+        return _battery(self, env)
+
+    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None) -> Expr:
+        """Current density [A/m^2] as an expression of v and the battery e."""
+        return self.conductance * (v - e)
+
+
+@dataclass(frozen=True)
+class GHKChannel:
+    """Goldman-Hodgkin-Katz current of one ion with permeability P [m/s].
+
+    In series-battery form, with ``u = z F V / RT`` and the battery ``E`` (its Nernst potential):
+
+    .. math:: I = P z F c_\\mathrm{in} \\frac{1 - e^{-z F (V - E)/RT}}{\\mathrm{exprel}(-u)}
+
+    which equals the textbook form because ``c_out / c_in = exp(z F E / RT)``; it vanishes at
+    V = E exactly and is finite at V = 0.
+    """
+
+    name: str
+    ion: str
+    permeability: float
+    kind: str = field(default="ghk", init=False)
+    reversal_potential: None = field(default=None, init=False)
+
+    def __post_init__(self):
+        _check_name(self.name)
+        _check_nonnegative(self, "permeability", "m/s")
+        from devicekit.models.ions import get_ion
+
+        get_ion(self.ion)
+
+    @property
+    def gates(self) -> tuple:
+        return ()
+
+    def battery(self, env: Environment) -> float:
+        return env.nernst(self.ion)
+
+    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None) -> Expr:
+        from devicekit.electrochem.constants import CODATA
+        from devicekit.models.ions import get_ion
+
+        z = get_ion(self.ion).valence
+        thermal = CODATA.boltzmann * env.temperature / CODATA.elementary_charge
+        c_in = env.concentration(self.ion, "inside")
+        drive = 1.0 - exp(-(z / thermal) * (v - e))
+        return (self.permeability * z * CODATA.faraday * c_in) * drive / exprel(-(z / thermal) * v)
+
+
+@dataclass(frozen=True)
+class HHChannel:
+    """Hodgkin-Huxley channel: ``I = g_max prod(x_k ** p_k) (V - E)``.
+
+    Parameters
+    ----------
+    name : str
+        Identifier (``na``, ``k``).
+    conductance : float
+        Maximal conductance g_max [S/m^2].
+    gates : tuple of Gate
+        The gating variables with their powers (``m**3 h``).
+    reversal_potential : float, optional
+        Battery E [V]; else the Nernst potential of ``ion``.
+    ion : str, optional
+        Ion symbol, for the Nernst battery.
+    q10 : float
+        Temperature coefficient of the gate rates (3 for HH).
+    q10_temperature : float, optional
+        Temperature at which the rates are given [K] (279.45 K = 6.3 degC for HH).
+    """
+
+    name: str
+    conductance: float
+    gates: tuple[Gate, ...]
+    reversal_potential: float | None = None
+    ion: str | None = None
+    q10: float = 1.0
+    q10_temperature: float | None = None
+    kind: str = field(default="hh", init=False)
+
+    def __post_init__(self):
+        _check_name(self.name)
+        _check_nonnegative(self, "conductance", "S/m^2")
+        _check_reversal(self)
+        if not self.gates:
+            raise ModelCardError(f"channel {self.name}: an HH channel needs at least one gate")
+        names = [g.name for g in self.gates]
+        if len(set(names)) != len(names):
+            raise ModelCardError(f"channel {self.name}: gate names {names} repeat")
+        if not (np.isfinite(self.q10) and self.q10 > 0):
+            raise ModelCardError(f"channel {self.name}: q10 = {self.q10!r} must be > 0")
+
+    def phi(self, temperature: float) -> float:
+        return q10_factor(self.q10, temperature, self.q10_temperature)
+
+    def open_fraction(self, states: dict[str, Expr], v: Expr = V) -> Expr:
+        """prod(x ** p). An instantaneous gate without an entry in ``states`` is replaced by its
+        steady state x_inf(v)."""
+        product = None
+        for gate in self.gates:
+            x = states[gate.name] if gate.name in states else gate.steady_state(v)
+            term = x if gate.power == 1 else x**gate.power
+            product = term if product is None else product * term
+        return product
+
+    def battery(self, env: Environment) -> float:
+        return _battery(self, env)
+
+    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None) -> Expr:
+        if states is None:
+            states = {g.name: Sym(g.name) for g in self.gates}
+        return self.conductance * self.open_fraction(states, v) * (v - e)
+
+
+def _battery(channel, env: Environment) -> float:
+    if channel.reversal_potential is not None:
+        return channel.reversal_potential
+    return env.nernst(channel.ion)
+
+
+def steady_state_current(channel, env: Environment, v):
+    """Steady-state I-V of a channel [A/m^2], every gate at x_inf(v), evaluated with numpy."""
+    states = {g.name: g.steady_state() for g in channel.gates}
+    expression = channel.current(env, V, E, states)
+    return evaluate(expression, {"v": np.asarray(v, dtype=float), "e": channel.battery(env)})
+
+
+CHANNEL_KINDS = {"ohmic": OhmicChannel, "ghk": GHKChannel, "hh": HHChannel}

@@ -1,0 +1,173 @@
+"""Voltage-dependent rate functions and Hodgkin-Huxley gates.
+
+A :class:`RateFunction` is one of the standard forms (as in NeuroML's ``HHExpRate``,
+``HHSigmoidRate`` and ``HHExpLinearRate``) or a free expression, and turns into an
+:class:`~devicekit.expr.Expr` of the membrane voltage ``v`` [V] with an SI value (1/s for rates,
+s for time constants, dimensionless for steady states). With ``x = (v - midpoint)/scale``:
+
+* ``exp``: ``amplitude * exp(x)``
+* ``sigmoid``: ``amplitude / (1 + exp(-x))``
+* ``exp_linear``: ``amplitude * x / (1 - exp(-x))``, written ``amplitude / exprel(-x)`` so that
+  it is exact at its removable 0/0 point ``v = midpoint`` (HH alpha_m at -40 mV, alpha_n at
+  -55 mV)
+* ``expression``: any whitelisted expression of ``v``, with units (``15ms/cosh((v-12mV)/34.8mV)``)
+
+A :class:`Gate` has a power and either alpha/beta rates, or a steady state with a time constant,
+or a steady state alone (an instantaneous gate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from devicekit.errors import InvalidInput, ModelCardError
+from devicekit.expr import Expr, Num, Sym, evaluate, exp, exprel, parse_expression
+
+__all__ = ["FORMS", "Gate", "RateFunction"]
+
+FORMS = ("exp", "sigmoid", "exp_linear", "expression", "constant")
+V = Sym("v")
+
+
+@dataclass(frozen=True)
+class RateFunction:
+    """A function of the membrane voltage, in SI.
+
+    Parameters
+    ----------
+    form : str
+        One of :data:`FORMS`.
+    amplitude : float
+        Value scale in SI (1/s for a rate, s for a time constant, 1 for a steady state).
+    midpoint : float
+        Voltage where x = 0 [V].
+    scale : float
+        Voltage scale [V]; its sign sets the direction (beta_m of HH has scale -18 mV).
+    expression : str, optional
+        For ``form="expression"``: the text, parsed by whitelist (see :mod:`devicekit.expr`).
+    """
+
+    form: str
+    amplitude: float = 1.0
+    midpoint: float = 0.0
+    scale: float = 1.0
+    expression: str | None = None
+
+    def __post_init__(self):
+        if self.form not in FORMS:
+            raise ModelCardError(
+                f"rate form {self.form!r} is unknown; choose one of {', '.join(FORMS)}"
+            )
+        if self.form == "expression":
+            if not self.expression:
+                raise ModelCardError("a rate of form 'expression' needs an expression string")
+            parse_expression(self.expression, {"v"}, where="rate expression")
+        elif self.form != "constant" and not (np.isfinite(self.scale) and self.scale != 0):
+            raise ModelCardError(f"rate scale = {self.scale!r} V must be finite and non-zero")
+        for name in ("amplitude", "midpoint"):
+            if not np.isfinite(getattr(self, name)):
+                raise ModelCardError(f"rate {name} = {getattr(self, name)!r} is not finite")
+
+    def expr(self, v: Expr = V) -> Expr:
+        """The function as an expression of ``v`` [V], SI valued."""
+        if self.form == "constant":
+            return Num(self.amplitude)
+        if self.form == "expression":
+            parsed = parse_expression(self.expression, {"v"}, where="rate expression")
+            return _substitute(parsed, {"v": v})
+        x = (v - self.midpoint) / self.scale
+        if self.form == "exp":
+            return self.amplitude * exp(x)
+        if self.form == "sigmoid":
+            return self.amplitude / (1.0 + exp(-x))
+        return self.amplitude / exprel(-x)  # exp_linear: x / (1 - exp(-x)) = 1 / exprel(-x)
+
+    def __call__(self, v):
+        """Evaluate with numpy at voltages ``v`` [V]."""
+        return evaluate(self.expr(), {"v": np.asarray(v, dtype=float)})
+
+    def describe(self) -> str:
+        if self.form == "expression":
+            return self.expression
+        if self.form == "constant":
+            return f"{self.amplitude:g}"
+        x = f"(v - {self.midpoint * 1e3:g} mV)/{self.scale * 1e3:g} mV"
+        body = {
+            "exp": f"exp({x})",
+            "sigmoid": f"1/(1 + exp(-{x}))",
+            "exp_linear": f"x/(1 - exp(-x)), x = {x}",
+        }[self.form]
+        return f"{self.amplitude:g} * {body}"
+
+
+def _substitute(expr: Expr, values: dict[str, Expr]) -> Expr:
+    from devicekit.expr import Fn, Op
+
+    if isinstance(expr, Sym):
+        return values.get(expr.name, expr)
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(_substitute(a, values) for a in expr.args))
+    if isinstance(expr, Fn):
+        return Fn(expr.name, tuple(_substitute(a, values) for a in expr.args))
+    return expr
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A gating variable x with ``dx/dt = phi (alpha (1 - x) - beta x)`` or
+    ``dx/dt = phi (inf - x) / tau``, or ``x = inf(v)`` (instantaneous), entering the channel
+    conductance as ``x**power``. ``phi`` is the Q10 factor of the channel."""
+
+    name: str
+    power: int = 1
+    alpha: RateFunction | None = None
+    beta: RateFunction | None = None
+    inf: RateFunction | None = None
+    tau: RateFunction | None = None
+
+    def __post_init__(self):
+        if not self.name.isidentifier():
+            raise ModelCardError(f"gate name {self.name!r} must be an identifier such as m or h")
+        if (
+            isinstance(self.power, bool)
+            or not isinstance(self.power, int)
+            or not 1 <= self.power <= 8
+        ):
+            raise ModelCardError(f"gate {self.name}: power = {self.power!r} must be 1 to 8")
+        rates = self.alpha is not None and self.beta is not None
+        steady = self.inf is not None
+        if rates == steady or (self.alpha is None) != (self.beta is None):
+            raise ModelCardError(
+                f"gate {self.name}: give either alpha and beta, or inf (with tau, or without it "
+                "for an instantaneous gate)"
+            )
+        if self.tau is not None and self.inf is None:
+            raise ModelCardError(f"gate {self.name}: tau needs inf")
+
+    @property
+    def instantaneous(self) -> bool:
+        return self.inf is not None and self.tau is None
+
+    def steady_state(self, v: Expr = V) -> Expr:
+        """x_inf(v) = alpha/(alpha + beta) or inf(v)."""
+        if self.inf is not None:
+            return self.inf.expr(v)
+        a, b = self.alpha.expr(v), self.beta.expr(v)
+        return a / (a + b)
+
+    def derivative(self, x: Expr, v: Expr = V, phi: float = 1.0) -> Expr:
+        """dx/dt [1/s] as an expression of the state ``x`` and ``v``."""
+        if self.instantaneous:
+            raise InvalidInput(f"gate {self.name} is instantaneous and has no dynamics")
+        if self.alpha is not None:
+            rate = self.alpha.expr(v) * (1.0 - x) - self.beta.expr(v) * x
+        else:
+            rate = (self.inf.expr(v) - x) / self.tau.expr(v)
+        return rate if phi == 1.0 else phi * rate
+
+    def time_constant(self, v: Expr = V, phi: float = 1.0) -> Expr:
+        if self.alpha is not None:
+            return 1.0 / (phi * (self.alpha.expr(v) + self.beta.expr(v)))
+        return self.tau.expr(v) / phi

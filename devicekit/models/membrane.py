@@ -1,0 +1,207 @@
+"""A membrane compartment: a capacitance in parallel with channels (conductances in series with
+Nernst batteries), driven by stimuli.
+
+.. math:: C_m \\frac{dV}{dt} = \\frac{I_\\mathrm{stim}}{A} - \\sum_i I_i(V, x)
+
+with the gate states x obeying their kinetics. :meth:`Membrane.equations` returns these equations
+as expressions, which both the native integrator and the SPICE compiler use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import numpy as np
+
+from devicekit.errors import InvalidInput, ModelCardError
+from devicekit.expr import Expr, Sym
+from devicekit.models.channels import Environment
+
+__all__ = ["Membrane", "MembraneEquations"]
+
+V = Sym("v")
+
+
+def _frozen(mapping) -> MappingProxyType:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class MembraneEquations:
+    """The equations of a membrane, per unit area, as expressions of ``v`` and the states.
+
+    Attributes
+    ----------
+    states : list of str
+        Names of the gate states (``na_m``), in order.
+    derivatives : dict
+        ``d state / dt`` [1/s] by state name.
+    ionic_current : Expr
+        Total channel current density [A/m^2], outward positive.
+    channel_currents : dict
+        Current density of each channel [A/m^2] by channel name.
+    batteries : dict
+        Battery E [V] of each channel, by channel name (already numbers in the expressions).
+    gate_states : dict
+        ``(channel, gate) -> state name`` for the dynamic gates.
+    """
+
+    states: list[str]
+    derivatives: dict[str, Expr]
+    steady_states: dict[str, Expr]
+    ionic_current: Expr
+    channel_currents: dict[str, Expr]
+    batteries: dict[str, float]
+    gate_states: dict[tuple[str, str], str]
+
+
+@dataclass(frozen=True)
+class Membrane:
+    """A single-compartment membrane.
+
+    Parameters
+    ----------
+    name : str
+        Model name (``hh-squid``).
+    capacitance : float
+        Specific capacitance C_m [F/m^2] (1 uF/cm^2 = 0.01 F/m^2).
+    area : float
+        Membrane area [m^2]; currents of the compiled circuit are densities times this area.
+    channels : tuple
+        :class:`~devicekit.models.channels.OhmicChannel`, ``GHKChannel`` or ``HHChannel``.
+    temperature : float
+        [K]; sets Nernst batteries and Q10 factors.
+    inside, outside : Mapping[str, float]
+        Concentrations by ion symbol [mol/m^3], for Nernst batteries and GHK channels.
+    stimuli : tuple
+        Default stimuli (see :mod:`devicekit.models.stimuli`); ``simulate`` can replace them.
+    description, reference : str
+        One line, and where the model and its numbers come from.
+    """
+
+    name: str
+    capacitance: float
+    area: float
+    channels: tuple
+    temperature: float = 310.15
+    inside: Mapping[str, float] = field(default_factory=dict)
+    outside: Mapping[str, float] = field(default_factory=dict)
+    stimuli: tuple = ()
+    description: str = ""
+    reference: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "inside", _frozen(self.inside))
+        object.__setattr__(self, "outside", _frozen(self.outside))
+        object.__setattr__(self, "channels", tuple(self.channels))
+        object.__setattr__(self, "stimuli", tuple(self.stimuli))
+        for name, value, unit in (
+            ("capacitance", self.capacitance, "F/m^2"),
+            ("area", self.area, "m^2"),
+            ("temperature", self.temperature, "K"),
+        ):
+            if not (np.isfinite(value) and value > 0):
+                raise ModelCardError(f"membrane {name} = {value!r} {unit} must be finite and > 0")
+        names = [c.name.lower() for c in self.channels]
+        if len(set(names)) != len(names):
+            raise ModelCardError(f"channel names {names} repeat (SPICE names ignore case)")
+        for side in (self.inside, self.outside):
+            for ion, c in side.items():
+                if not (np.isfinite(c) and c > 0):
+                    raise ModelCardError(f"concentration of {ion} = {c!r} mol/m^3 must be > 0")
+        if sum(s.is_clamp for s in self.stimuli) > 1:
+            raise InvalidInput("a membrane can have at most one voltage clamp")
+
+    # ------------------------------------------------------------------ derived quantities
+    @property
+    def environment(self) -> Environment:
+        return Environment(self.temperature, self.inside, self.outside)
+
+    def with_stimuli(self, *stimuli) -> Membrane:
+        """A copy with these stimuli instead of the default ones."""
+        return replace(self, stimuli=tuple(stimuli))
+
+    def equations(self) -> MembraneEquations:
+        env = self.environment
+        states, derivatives, steady, currents, batteries, gate_states = [], {}, {}, {}, {}, {}
+        total = None
+        for channel in self.channels:
+            battery = channel.battery(env)
+            batteries[channel.name] = battery
+            symbols = {}
+            phi = channel.phi(self.temperature) if hasattr(channel, "phi") else 1.0
+            for gate in channel.gates:
+                if gate.instantaneous:
+                    continue
+                state = f"{channel.name}_{gate.name}"
+                symbols[gate.name] = Sym(state)
+                states.append(state)
+                gate_states[(channel.name, gate.name)] = state
+                derivatives[state] = gate.derivative(Sym(state), V, phi)
+                steady[state] = gate.steady_state(V)
+            current = channel.current(env, V, battery, symbols)
+            currents[channel.name] = current
+            total = current if total is None else total + current
+        if total is None:
+            raise ModelCardError(f"membrane {self.name!r} has no channels")
+        return MembraneEquations(
+            states, derivatives, steady, total, currents, batteries, gate_states
+        )
+
+    def resting_state(self) -> dict[str, float]:
+        """Rest without stimulus: V where the steady-state ionic current is zero, with the gates
+        at their steady state. Picks the stable root (dI/dV > 0) nearest -70 mV."""
+        from scipy.optimize import brentq
+
+        from devicekit.expr import evaluate
+
+        eq = self.equations()
+        # steady-state total current as a function of v alone
+        substitute = {s: eq.steady_states[s] for s in eq.states}
+
+        def current(v):
+            env = {"v": v, **{s: evaluate(substitute[s], {"v": v}) for s in eq.states}}
+            return evaluate(eq.ionic_current, env)
+
+        grid = np.linspace(-0.15, 0.1, 501)
+        values = current(grid)
+        roots = []
+        for i in np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)[0]:
+            if values[i] < values[i + 1]:  # increasing through zero: stable for current clamp
+                roots.append(
+                    brentq(
+                        lambda x: float(current(x)), grid[i], grid[i + 1], xtol=1e-15, rtol=1e-15
+                    )
+                )
+        if not roots:
+            raise InvalidInput(
+                f"membrane {self.name!r} has no stable resting potential between -150 and "
+                "+100 mV without stimulus"
+            )
+        v = min(roots, key=lambda r: abs(r + 0.07))
+        state = {"v": float(v)}
+        state.update({s: float(evaluate(substitute[s], {"v": v})) for s in eq.states})
+        return state
+
+    def summary(self) -> str:
+        parts = [
+            f"C_m = {self.capacitance * 100:g} uF/cm2",
+            f"area = {self.area * 1e4:g} cm2",
+            f"T = {self.temperature - 273.15:g} degC",
+        ]
+        batteries = self.equations().batteries
+        for channel in self.channels:
+            g = getattr(channel, "conductance", None)
+            size = (
+                f"g = {g * 0.1:g} mS/cm2"
+                if g is not None
+                else f"P = {channel.permeability * 100:g} cm/s"
+            )
+            gates = " ".join(f"{gate.name}^{gate.power}" for gate in channel.gates)
+            parts.append(
+                f"{channel.name}: {channel.kind} {size} {gates} "
+                f"E = {batteries[channel.name] * 1e3:.3f} mV".replace("  ", " ")
+            )
+        return "; ".join(parts)

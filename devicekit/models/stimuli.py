@@ -1,0 +1,265 @@
+"""Stimuli: current injections and voltage clamps.
+
+Every stimulus gives its waveform three ways from the same numbers: :meth:`value` (numpy),
+:meth:`breakpoints` (where the native integrator must stop and restart) and :meth:`spice` (an
+ngspice source specification). Edges are linear ramps of duration ``edge`` (default 1 us) in all
+three, so the native reference and ngspice integrate exactly the same input.
+
+Current amplitudes are per membrane area [A/m^2] when ``per_area`` is true (the default; the
+compiler multiplies by the membrane area), else absolute [A]. Positive current is injected into
+the cell (depolarising). A :class:`VoltageClamp` holds the membrane voltage [V] instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from devicekit.errors import InvalidInput
+
+__all__ = ["DC", "STIMULUS_KINDS", "Pulse", "Sine", "StepTrain", "VoltageClamp"]
+
+DEFAULT_EDGE = 1e-6
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise InvalidInput(message)
+
+
+def _fmt(x: float) -> str:
+    return repr(float(x))
+
+
+def _pwl_points(times, levels, edge, initial):
+    """Corner points of a piecewise-constant waveform with ramps of length ``edge``."""
+    points = [(0.0, initial)]
+    previous = initial
+    for t, level in zip(times, levels, strict=True):
+        points.append((t, previous))
+        points.append((t + edge, level))
+        previous = level
+    return points
+
+
+def _interp(points, t):
+    tp, vp = zip(*points, strict=True)
+    return np.interp(np.asarray(t, dtype=float), tp, vp)
+
+
+def _scalar_interp(points):
+    """A fast scalar t -> value for piecewise-linear corner points (for ODE right-hand sides)."""
+    import bisect
+
+    tp = [float(p[0]) for p in points]
+    vp = [float(p[1]) for p in points]
+
+    def waveform(t: float) -> float:
+        i = bisect.bisect_right(tp, t)
+        if i == 0:
+            return vp[0]
+        if i == len(tp):
+            return vp[-1]
+        t0, t1 = tp[i - 1], tp[i]
+        return vp[i - 1] + (vp[i] - vp[i - 1]) * (t - t0) / (t1 - t0)
+
+    return waveform
+
+
+@dataclass(frozen=True)
+class DC:
+    """A constant current, present also in the operating point."""
+
+    amplitude: float
+    per_area: bool = True
+    kind = "dc"
+    is_clamp = False
+
+    def value(self, t):
+        return np.full_like(np.asarray(t, dtype=float), self.amplitude)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return []
+
+    def waveform(self, tstop: float):
+        amplitude = float(self.amplitude)
+        return lambda t: amplitude
+
+    def spice(self, scale: float, tstop: float) -> str:
+        return f"DC {_fmt(self.amplitude * scale)}"
+
+
+@dataclass(frozen=True)
+class Pulse:
+    """A current step or pulse train from 0: on at ``delay`` for ``width`` (None: until the end),
+    repeating every ``period`` (None: once). ``Pulse(10uA/cm2)`` is a step from rest at t = 0."""
+
+    amplitude: float
+    delay: float = 0.0
+    width: float | None = None
+    period: float | None = None
+    edge: float = DEFAULT_EDGE
+    per_area: bool = True
+    kind = "pulse"
+    is_clamp = False
+
+    def __post_init__(self):
+        _check(self.delay >= 0, f"pulse delay = {self.delay!r} s must be >= 0")
+        _check(self.edge > 0, f"pulse edge = {self.edge!r} s must be > 0")
+        if self.width is not None:
+            _check(self.width > 0, f"pulse width = {self.width!r} s must be > 0")
+        if self.period is not None:
+            _check(
+                self.width is not None and self.period > self.width + 2 * self.edge,
+                f"pulse period = {self.period!r} s must exceed its width plus two edges",
+            )
+
+    def _points(self, tstop: float):
+        width = tstop + 1.0 if self.width is None else self.width
+        starts = [self.delay]
+        if self.period is not None:
+            starts = list(np.arange(self.delay, tstop, self.period))
+        points = [(0.0, 0.0)]
+        for s in starts:
+            points += [
+                (s, 0.0),
+                (s + self.edge, self.amplitude),
+                (s + self.edge + width, self.amplitude),
+                (s + 2 * self.edge + width, 0.0),
+            ]
+        return points
+
+    def value(self, t):
+        t = np.asarray(t, dtype=float)
+        tstop = float(np.max(t)) if t.size else 0.0
+        return _interp(self._points(tstop), t)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return sorted({p[0] for p in self._points(tstop) if 0 < p[0] < tstop})
+
+    def waveform(self, tstop: float):
+        return _scalar_interp(self._points(tstop))
+
+    def spice(self, scale: float, tstop: float) -> str:
+        width = 2 * tstop + 1.0 if self.width is None else self.width
+        period = 4 * tstop + 2.0 if self.period is None else self.period
+        return (
+            f"PULSE(0 {_fmt(self.amplitude * scale)} {_fmt(self.delay)} {_fmt(self.edge)} "
+            f"{_fmt(self.edge)} {_fmt(width)} {_fmt(period)})"
+        )
+
+
+@dataclass(frozen=True)
+class StepTrain:
+    """Piecewise-constant current: ``amplitudes[i]`` from ``times[i]`` on, 0 before ``times[0]``."""
+
+    times: tuple[float, ...]
+    amplitudes: tuple[float, ...]
+    edge: float = DEFAULT_EDGE
+    per_area: bool = True
+    kind = "steps"
+    is_clamp = False
+
+    def __post_init__(self):
+        _check(
+            len(self.times) == len(self.amplitudes) and len(self.times) > 0,
+            "a step train needs as many times as amplitudes, at least one",
+        )
+        gaps = np.diff(np.asarray(self.times, dtype=float))
+        _check(
+            self.times[0] >= 0 and bool(np.all(gaps > self.edge)),
+            f"step times {self.times} must start at >= 0 and increase by more than the edge",
+        )
+
+    def _points(self):
+        return _pwl_points(self.times, self.amplitudes, self.edge, 0.0)
+
+    def value(self, t):
+        return _interp(self._points(), t)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return sorted({p[0] for p in self._points() if 0 < p[0] < tstop})
+
+    def waveform(self, tstop: float):
+        return _scalar_interp(self._points())
+
+    def spice(self, scale: float, tstop: float) -> str:
+        pts = " ".join(f"{_fmt(t)} {_fmt(v * scale)}" for t, v in self._points())
+        return f"PWL({pts})"
+
+
+@dataclass(frozen=True)
+class Sine:
+    """``offset + amplitude sin(2 pi f (t - delay))`` for t >= delay, ``offset`` before."""
+
+    amplitude: float
+    frequency: float
+    offset: float = 0.0
+    delay: float = 0.0
+    per_area: bool = True
+    kind = "sine"
+    is_clamp = False
+
+    def __post_init__(self):
+        _check(self.frequency > 0, f"sine frequency = {self.frequency!r} Hz must be > 0")
+
+    def value(self, t):
+        t = np.asarray(t, dtype=float)
+        phase = 2 * np.pi * self.frequency * np.maximum(t - self.delay, 0.0)
+        return self.offset + self.amplitude * np.sin(phase)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return [self.delay] if 0 < self.delay < tstop else []
+
+    def waveform(self, tstop: float):
+        import math
+
+        omega, a, b, d = 2 * math.pi * self.frequency, self.offset, self.amplitude, self.delay
+        return lambda t: a + b * math.sin(omega * max(t - d, 0.0))
+
+    def spice(self, scale: float, tstop: float) -> str:
+        return (
+            f"SIN({_fmt(self.offset * scale)} {_fmt(self.amplitude * scale)} "
+            f"{_fmt(self.frequency)} {_fmt(self.delay)})"
+        )
+
+
+@dataclass(frozen=True)
+class VoltageClamp:
+    """Hold the membrane at ``holding`` [V], then at ``levels[i]`` from ``times[i]`` on."""
+
+    holding: float
+    times: tuple[float, ...] = ()
+    levels: tuple[float, ...] = ()
+    edge: float = DEFAULT_EDGE
+    kind = "vclamp"
+    is_clamp = True
+    per_area = False
+
+    def __post_init__(self):
+        _check(len(self.times) == len(self.levels), "a clamp needs as many times as levels")
+        _check(
+            bool(np.all(np.isfinite([self.holding, *self.levels]))), "clamp levels must be finite"
+        )
+
+    def _points(self):
+        return _pwl_points(self.times, self.levels, self.edge, self.holding)
+
+    def value(self, t):
+        return _interp(self._points(), t)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return sorted({p[0] for p in self._points() if 0 < p[0] < tstop})
+
+    def waveform(self, tstop: float):
+        return _scalar_interp(self._points())
+
+    def spice(self, scale: float, tstop: float) -> str:
+        if not self.times:
+            return f"DC {_fmt(self.holding)}"
+        pts = " ".join(f"{_fmt(t)} {_fmt(v)}" for t, v in self._points())
+        return f"PWL({pts})"
+
+
+STIMULUS_KINDS = {c.kind: c for c in (DC, Pulse, StepTrain, Sine, VoltageClamp)}

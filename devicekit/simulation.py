@@ -1,0 +1,169 @@
+"""``devicekit.simulate``: run an analysis of a model in ngspice (default) or natively.
+
+Both backends return a :class:`pandas.DataFrame` in SI units with the same named columns:
+
+* transient: index ``time`` [s]; ``v`` [V]; one column per gate state (``na_m``); ``stimulus``
+  [A] injected current, or ``clamp_current`` [A] (the membrane current, outward positive) under a
+  voltage clamp;
+* DC sweep: index ``voltage`` [V]; ``current`` [A], the steady-state membrane current, outward
+  positive; the steady-state gates;
+* operating point: one row with ``v`` and the gates.
+
+``df.attrs`` records the model, the analysis, the backend and (for SPICE) the netlist.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devicekit.analyses import DCSweep, Op, Transient
+from devicekit.errors import InvalidInput
+
+__all__ = ["as_membrane", "simulate"]
+
+
+def as_membrane(
+    model, *, area: float = 1e-4, temperature: float | None = None, inside=None, outside=None
+):
+    """A Membrane from a Membrane, a single channel (wrapped in a membrane of ``area``, default
+    1 cm^2) or a model name / card path."""
+    from devicekit.models.membrane import Membrane
+
+    if isinstance(model, str):
+        from devicekit.models.cards import load_model
+
+        model = load_model(model)
+    if isinstance(model, Membrane):
+        return model
+    if hasattr(model, "current") and hasattr(model, "kind"):
+        return Membrane(
+            name=f"channel-{model.name}",
+            capacitance=0.01,
+            area=area,
+            channels=(model,),
+            temperature=310.15 if temperature is None else temperature,
+            inside=inside or {},
+            outside=outside or {},
+            description=f"test membrane around the {model.kind} channel {model.name}",
+        )
+    raise InvalidInput(
+        f"cannot simulate {type(model).__name__}; give a model name (see 'devicekit models'), a "
+        "card path, a Membrane or a channel"
+    )
+
+
+def _analysis(analysis, kwargs):
+    if isinstance(analysis, (Op, DCSweep, Transient)):
+        if kwargs:
+            raise InvalidInput(f"give analysis options inside the analysis object, not {kwargs}")
+        return analysis
+    factories = {"op": Op, "dc": DCSweep, "tran": Transient, "transient": Transient}
+    if analysis not in factories:
+        raise InvalidInput(f"analysis {analysis!r} is unknown; choose op, dc or tran")
+    try:
+        return factories[analysis](**kwargs)
+    except TypeError as error:
+        raise InvalidInput(f"analysis {analysis!r}: {error}") from None
+
+
+def simulate(
+    model,
+    analysis="tran",
+    *,
+    stimuli=None,
+    backend: str = "spice",
+    formulation=None,
+    **analysis_options,
+):
+    """Simulate a model.
+
+    Parameters
+    ----------
+    model : Membrane, channel, or str
+        A model object, a built-in name (``hh-squid``) or a model-card path.
+    analysis : Op, DCSweep, Transient or str
+        The analysis, or its name (``op``, ``dc``, ``tran``) with its options as keywords:
+        ``simulate("hh-squid", "tran", tstop=0.2)``.
+    stimuli : sequence, optional
+        Stimuli replacing the model's own (see :mod:`devicekit.models.stimuli`).
+    backend : str
+        ``spice`` (ngspice through PySpice, default) or ``native`` (scipy).
+    formulation : devicekit.spice.Formulation, optional
+        How the SPICE netlist poses the equations (default: rates on nodes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        See the module docstring for the columns.
+
+    Examples
+    --------
+    >>> from devicekit.models.stimuli import Pulse
+    >>> df = simulate("hh-squid", "tran", tstop=0.05, stimuli=[Pulse(0.1)])  # 10 uA/cm2
+    """
+    membrane = as_membrane(model)
+    if stimuli is not None:
+        membrane = membrane.with_stimuli(*stimuli)
+    analysis = _analysis(analysis, analysis_options)
+    if backend == "spice":
+        frame = _simulate_spice(membrane, analysis, formulation)
+    elif backend == "native":
+        frame = _simulate_native(membrane, analysis)
+    else:
+        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice' or 'native'")
+    frame.attrs.update(model=membrane.name, analysis=repr(analysis), backend=backend)
+    return frame
+
+
+def _simulate_spice(membrane, analysis, formulation):
+    import pandas as pd
+
+    from devicekit.spice.engine import engine
+    from devicekit.spice.netlist import testbench
+
+    bench = testbench(membrane, analysis, formulation)
+    run = engine().run(bench.text, bench.vectors, expect_until=bench.expect_until)
+    data = {bench.columns[name]: run.vectors[name] for name in bench.columns}
+    if "clamp_current" in data:
+        data["clamp_current"] = -data["clamp_current"]  # source current -> outward membrane
+    if isinstance(analysis, Transient):
+        time = run.vectors["time"]
+        frame = pd.DataFrame(data, index=pd.Index(time, name="time"))
+        if "clamp_current" not in frame:
+            frame["stimulus"] = _stimulus_current(membrane, time)
+    elif isinstance(analysis, DCSweep):
+        frame = pd.DataFrame(data)
+        frame = frame.rename(columns={"clamp_current": "current"}).set_index("v")
+        frame.index.name = "voltage"
+    else:
+        frame = pd.DataFrame({k: [float(np.asarray(v)[0])] for k, v in data.items()})
+    frame.attrs["netlist"] = bench.text
+    return frame
+
+
+def _stimulus_current(membrane, time):
+    total = np.zeros_like(time)
+    for s in membrane.stimuli:
+        if not s.is_clamp:
+            total += s.value(time) * (membrane.area if s.per_area else 1.0)
+    return total
+
+
+def _simulate_native(membrane, analysis):
+    import pandas as pd
+
+    from devicekit.expr import evaluate
+    from devicekit.native import integrate
+
+    eq = membrane.equations()
+    if isinstance(analysis, Transient):
+        kwargs = {"sample_step": analysis.sample} if analysis.sample else {}
+        return integrate(membrane, analysis.tstop, rtol=1e-9, atol=1e-12, **kwargs).data
+    if isinstance(analysis, DCSweep):
+        v = analysis.voltages()
+        gates = {s: evaluate(eq.steady_states[s], {"v": v}) for s in eq.states}
+        current = membrane.area * evaluate(eq.ionic_current, {"v": v, **gates})
+        frame = pd.DataFrame({"current": current, **gates}, index=pd.Index(v, name="voltage"))
+        return frame
+    rest = membrane.resting_state()
+    return pd.DataFrame({k: [v] for k, v in rest.items()})

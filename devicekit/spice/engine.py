@@ -1,0 +1,312 @@
+"""A long-lived ngspice, run through PySpice's shared-library binding.
+
+PySpice 1.5 is used for what it does well (loading libngspice and its C API through cffi), while
+devicekit owns two things PySpice gets wrong with current ngspice releases:
+
+* **what counts as an error.** PySpice treats every stderr line that does not begin with
+  ``Warning:`` as a failure (ngspice 42 and later print e.g. "Using SPARSE 1.3 as Direct Linear
+  Solver" there) and every stdout line containing "error". Here a run fails when ngspice reports
+  an error message we recognise (``Error``, "timestep too small", "singular matrix", ...) *or*
+  when the analysis produced no complete result, whatever the chatter on stderr;
+* **noise**: PySpice logs "Unsupported Ngspice version NN" for releases newer than its table;
+  that logger is quietened, since vectors are read here by name, not through that table.
+
+The shared library is not re-entrant, so one process holds one instance, used under a lock. After
+a failure the circuit and its plots are removed, so the next run starts clean.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from devicekit.errors import SimulationError
+
+__all__ = ["NgspiceEngine", "SpiceRun", "engine"]
+
+_ERROR = re.compile(
+    r"\berror\b|timestep too small|singular matrix|simulation\(s\) aborted|"
+    r"analysis aborted|iteration limit|no convergence|could not find|unknown (subckt|model|"
+    r"device|parameter)|not parsed|fatal",
+    re.IGNORECASE,
+)
+# ngspice's shared library cannot continue after these (numparam errors call its exit routine)
+_FATAL = re.compile(r"cannot recover|awaits to be detached|fatal error", re.IGNORECASE)
+_BENIGN = re.compile(
+    r"^(warning|note|using sparse|trying|supplies reduced|gmin|source step)", re.IGNORECASE
+)
+
+
+@dataclass
+class SpiceRun:
+    """Vectors of one analysis: name (lower case, e.g. ``time``, ``v(vm)``) -> numpy array."""
+
+    plot: str
+    vectors: dict[str, np.ndarray]
+    log: str
+
+
+def _quiet_pyspice() -> None:
+    logging.getLogger("PySpice").setLevel(logging.ERROR)
+
+
+@functools.cache
+def _shared_class():
+    _quiet_pyspice()
+    from PySpice.Spice.NgSpice.Shared import NgSpiceShared, ffi, ffi_string_utf8
+
+    class _Shared(NgSpiceShared):
+        """NgSpiceShared that records ngspice's output without judging it, and that can be
+        loaded again after ngspice declared itself dead (PySpice declares its C API on a
+        module-global FFI, which refuses a second declaration)."""
+
+        _declared = False
+
+        def _load_library(self, verbose):
+            if not _Shared._declared:
+                super()._load_library(verbose)
+                _Shared._declared = True
+            else:
+                self._ngspice_shared = ffi.dlopen(self.library_path)
+
+        @staticmethod
+        def _send_char(message_c, ngspice_id, user_data):
+            self = ffi.from_handle(user_data)
+            prefix, _, content = ffi_string_utf8(message_c).partition(" ")
+            (self._stderr if prefix == "stderr" else self._stdout).append(content)
+            return 0
+
+    return _Shared, ffi
+
+
+def _library_path() -> str | None:
+    """PySpice opens the bare name libngspice.so (Debian: libngspice0-dev). Without it, fall
+    back to libngspice.so.0, unless NGSPICE_LIBRARY_PATH says otherwise."""
+    if os.environ.get("NGSPICE_LIBRARY_PATH"):
+        return os.environ["NGSPICE_LIBRARY_PATH"]
+    import ctypes.util
+
+    for candidate in ("libngspice.so", "libngspice.so.0"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(candidate)
+            return candidate
+        except OSError:
+            continue
+    found = ctypes.util.find_library("ngspice")
+    return found
+
+
+def _loaded_file(name: str) -> str | None:
+    """The file behind a loaded shared library, from /proc/self/maps (Linux)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1] if "/" in line else ""
+                if os.path.basename(path).startswith(name):
+                    return path
+    except OSError:
+        return None
+    return None
+
+
+def _private_copy(library: str, generation: int) -> str:
+    import shutil
+    import tempfile
+
+    source = library if os.path.isabs(library) else _loaded_file("libngspice")
+    if source is None:
+        raise SimulationError(
+            "ngspice stopped after a fatal error and its library file could not be found to "
+            "load it again; restart the Python process"
+        )
+    folder = tempfile.mkdtemp(prefix="devicekit-ngspice-")
+    copy = os.path.join(folder, f"libngspice-{generation}.so")
+    shutil.copyfile(source, copy)
+    return copy
+
+
+class NgspiceEngine:
+    """One ngspice shared-library instance, run under a lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._shared = None
+        self._ffi = None
+        self.runs = 0
+        self.restarts = 0
+        self._dead: list = []
+        self._copy_path: str | None = None
+
+    def _instance(self):
+        if self._shared is None:
+            shared_class, self._ffi = _shared_class()
+            path = self._copy_path or _library_path()
+            if path is None:
+                raise SimulationError(
+                    "the ngspice shared library (libngspice) was not found; install it with "
+                    "'apt-get install libngspice0-dev' (or run 'make setup'), or set "
+                    "NGSPICE_LIBRARY_PATH to libngspice.so.0"
+                )
+            shared_class.LIBRARY_PATH = path
+            try:
+                self._shared = shared_class(ngspice_id=0, send_data=False)
+            except OSError as error:
+                raise SimulationError(f"cannot load ngspice from {path!r}: {error}") from None
+        return self._shared
+
+    # ------------------------------------------------------------------ low level
+    def _command(self, command: str) -> None:
+        shared = self._instance()
+        shared._ngspice_shared.ngSpice_Command(command.encode("ascii"))
+
+    def _clear_output(self) -> None:
+        shared = self._instance()
+        shared._stdout.clear()
+        shared._stderr.clear()
+
+    def _output(self) -> tuple[list[str], list[str]]:
+        shared = self._instance()
+        return list(shared._stdout), list(shared._stderr)
+
+    def _errors(self) -> list[str]:
+        stdout, stderr = self._output()
+        return [
+            line.strip()
+            for line in stderr + stdout
+            if _ERROR.search(line) and not _BENIGN.match(line.strip())
+        ]
+
+    def _load(self, netlist: str) -> None:
+        shared = self._instance()
+        ffi = self._ffi
+        lines = [line for line in netlist.splitlines() if line.strip()] + [""]
+        keep = [ffi.new("char[]", line.encode("utf8")) for line in lines] + [ffi.NULL]
+        shared._ngspice_shared.ngSpice_Circ(ffi.new("char *[]", keep))
+
+    def _current_plot(self) -> str:
+        shared = self._instance()
+        return self._ffi.string(shared._ngspice_shared.ngSpice_CurPlot()).decode()
+
+    def _vector(self, plot: str, name: str) -> np.ndarray:
+        shared, ffi = self._instance(), self._ffi
+        info = shared._ngspice_shared.ngGet_Vec_Info(f"{plot}.{name}".encode())
+        if info == ffi.NULL:
+            raise KeyError(name)
+        n = info.v_length
+        if info.v_realdata != ffi.NULL:
+            return np.frombuffer(ffi.buffer(info.v_realdata, n * 8), dtype=np.float64).copy()
+        raw = np.frombuffer(ffi.buffer(info.v_compdata, n * 16), dtype=np.float64)
+        return raw[0::2] + 1j * raw[1::2]
+
+    def _vector_names(self, plot: str) -> list[str]:
+        shared, ffi = self._instance(), self._ffi
+        names, pointer, i = [], shared._ngspice_shared.ngSpice_AllVecs(plot.encode()), 0
+        while pointer[i] != ffi.NULL:
+            names.append(ffi.string(pointer[i]).decode())
+            i += 1
+        return names
+
+    def reset(self) -> None:
+        """Remove every circuit and plot (run after each analysis, and after a failure)."""
+        with self._lock:
+            self._command("destroy all")
+            for _ in range(64):  # remcirc removes one circuit at a time
+                before = self._output()[0][:]
+                self._command("remcirc")
+                if any("no circuit" in line.lower() for line in self._output()[0][len(before) :]):
+                    break
+            self._clear_output()
+
+    def _restart(self) -> None:
+        """Replace a library instance that ngspice has declared dead.
+
+        Unloading it (dlclose) crashes the process, so the dead instance stays loaded and
+        unused, and the next run loads a private copy of the library file, which the dynamic
+        loader treats as a new library with fresh state (about 10 MB each time; only a fatal
+        ngspice error, which devicekit's own netlists do not provoke, leads here)."""
+        if self._shared is not None:
+            self._dead.append(self._shared)  # keep it referenced: never unloaded
+            self._copy_path = _private_copy(self._shared.library_path, len(self._dead))
+        self._shared = None
+        self.restarts += 1
+
+    # ------------------------------------------------------------------ public
+    def run(
+        self, netlist: str, vectors: list[str] | None = None, *, expect_until: float | None = None
+    ) -> SpiceRun:
+        """Load ``netlist`` (with its analysis line), run it, return the vectors.
+
+        Raises
+        ------
+        SimulationError
+            With ngspice's own messages and the netlist, when ngspice reports an error or the
+            analysis did not complete (``expect_until``: the final time a transient must reach).
+        """
+        with self._lock:
+            self._instance()
+            self._clear_output()
+            self._command("destroy all")
+            self._load(netlist)
+            load_errors = self._errors()
+            before = self._current_plot()
+            if not load_errors:
+                self._command("run")
+            plot = self._current_plot()
+            errors = self._errors()
+            stdout, stderr = self._output()
+            log = "\n".join(stdout + stderr)
+            fatal = any(_FATAL.search(line) for line in stdout + stderr)
+            try:
+                if errors or fatal or plot == before or plot == "const":
+                    reason = "; ".join(dict.fromkeys(errors)) or "ngspice produced no result"
+                    raise SimulationError(f"ngspice failed: {reason}", netlist=netlist, log=log)
+                names = vectors if vectors is not None else self._vector_names(plot)
+                data = {}
+                for name in names:
+                    try:
+                        data[name.lower()] = self._vector(plot, name)
+                    except KeyError:
+                        raise SimulationError(
+                            f"ngspice result has no vector {name!r}; it has "
+                            f"{self._vector_names(plot)}",
+                            netlist=netlist,
+                            log=log,
+                        ) from None
+                if expect_until is not None:
+                    time = data.get("time")
+                    if time is None or time.size == 0 or time[-1] < expect_until * (1 - 1e-9):
+                        reached = 0.0 if time is None or time.size == 0 else time[-1]
+                        raise SimulationError(
+                            f"ngspice stopped at t = {reached:g} s before tstop = "
+                            f"{expect_until:g} s: {'; '.join(errors) or 'no message'}",
+                            netlist=netlist,
+                            log=log,
+                        )
+                self.runs += 1
+                return SpiceRun(plot, data, log)
+            finally:
+                if fatal:
+                    self._restart()
+                else:
+                    self.reset()
+
+
+_ENGINE: NgspiceEngine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def engine() -> NgspiceEngine:
+    """The process's ngspice engine (created on first use)."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            _ENGINE = NgspiceEngine()
+        return _ENGINE
