@@ -422,7 +422,7 @@ def _replace_quantities(text: str, where: str) -> str:
                 continue
             if found.offset:
                 raise ModelCardError(f"{where}: {number}{unit} has an offset unit; use kelvin")
-            return repr(float(number) * found.factor) + ("/" + rest if rest else "")
+            return repr(found.to_si(float(number))) + ("/" + rest if rest else "")
         raise ModelCardError(
             f"{where}: unknown unit {parts[0]!r} after {number} in {text!r}; write numbers with "
             "a unit such as 40mV or 15ms, or plain SI numbers (use * between a number and a name)"

@@ -14,30 +14,57 @@ from fractions import Fraction
 
 from devicekit.errors import UnitError
 
-__all__ = ["KINDS", "Unit", "format_quantity", "parse_quantity", "unit_factor"]
+__all__ = ["KINDS", "Unit", "format_quantity", "parse_quantity", "quantity_text", "unit_factor"]
 
+# Factors are exact fractions, rounded to float once, so that e.g. uA/cm2 is exactly 0.01
+# (1e-6 / 1e-4 in floating point would be 0.009999999999999998).
 _PREFIXES = {
-    "": 1.0,
-    "k": 1e3,
-    "m": 1e-3,
-    "u": 1e-6,
-    "µ": 1e-6,
-    "μ": 1e-6,
-    "n": 1e-9,
-    "p": 1e-12,
-    "f": 1e-15,
+    "": Fraction(1),
+    "k": Fraction(10**3),
+    "m": Fraction(1, 10**3),
+    "u": Fraction(1, 10**6),
+    "µ": Fraction(1, 10**6),
+    "μ": Fraction(1, 10**6),
+    "n": Fraction(1, 10**9),
+    "p": Fraction(1, 10**12),
+    "f": Fraction(1, 10**15),
 }
 # areas by which a quantity can be divided, in m^2
-_AREAS = {"m2": 1.0, "cm2": 1e-4, "mm2": 1e-6, "um2": 1e-12, "µm2": 1e-12}
+_AREAS = {
+    "m2": Fraction(1),
+    "cm2": Fraction(1, 10**4),
+    "mm2": Fraction(1, 10**6),
+    "um2": Fraction(1, 10**12),
+    "µm2": Fraction(1, 10**12),
+}
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A unit symbol: ``value_SI = factor * value + offset``."""
+    """A unit symbol: ``value_SI = factor * value + offset``.
+
+    For sub-units whose factor is 1/n (mV, ms, uA/cm2) the conversion divides by the integer n,
+    which is correctly rounded: ``-18mV`` is exactly ``-18 / 1000``, the same float as -0.018,
+    where ``-18 * 1e-3`` would be -0.018000000000000002."""
 
     kind: str
     factor: float
     offset: float = 0.0
+    divisor: float | None = None
+
+    @staticmethod
+    def exact(kind: str, factor: Fraction) -> Unit:
+        if factor.numerator == 1 and factor.denominator > 1:
+            return Unit(kind, float(factor), divisor=float(factor.denominator))
+        return Unit(kind, float(factor))
+
+    def to_si(self, number: float) -> float:
+        scaled = number / self.divisor if self.divisor else number * self.factor
+        return scaled + self.offset
+
+    def from_si(self, value: float) -> float:
+        shifted = value - self.offset
+        return shifted * self.divisor if self.divisor else shifted / self.factor
 
 
 def _build_table() -> dict[str, Unit]:
@@ -45,7 +72,7 @@ def _build_table() -> dict[str, Unit]:
 
     def prefixed(base, kind, scale=Fraction(1), prefixes=_PREFIXES):
         for prefix, factor in prefixes.items():
-            table[prefix + base] = Unit(kind, float(factor * scale))
+            table[prefix + base] = Unit.exact(kind, factor * scale)
 
     prefixed("V", "voltage")
     prefixed("A", "current")
@@ -59,16 +86,16 @@ def _build_table() -> dict[str, Unit]:
         prefixed(f"A/{area}", "current_density", 1 / area_factor)
         prefixed(f"S/{area}", "conductance_density", 1 / area_factor)
         prefixed(f"F/{area}", "capacitance_density", 1 / area_factor)
-        table[area] = Unit("area", float(area_factor))
+        table[area] = Unit.exact("area", area_factor)
     # concentration: M = mol/L = 1000 mol/m^3
     prefixed("M", "concentration", Fraction(10**3))
     prefixed("mol/L", "concentration", Fraction(10**3))
     table["mol/m3"] = Unit("concentration", 1.0)
     # length and permeability
     for prefix in ("", "c", "m", "u", "µ", "n"):
-        factor = float(Fraction(1, 100) if prefix == "c" else _PREFIXES[prefix])
-        table[prefix + "m"] = Unit("length", factor)
-        table[prefix + "m/s"] = Unit("permeability", factor)
+        factor = Fraction(1, 100) if prefix == "c" else _PREFIXES[prefix]
+        table[prefix + "m"] = Unit.exact("length", factor)
+        table[prefix + "m/s"] = Unit.exact("permeability", factor)
     table["Å"] = Unit("length", 1e-10)
     # rates and frequencies
     for prefix in ("", "m", "u"):
@@ -206,11 +233,23 @@ def parse_quantity(text, kind: str, *, name: str = "value", default_unit: str | 
         found = unit_factor(unit, kind)
     except UnitError as error:
         raise UnitError(f"{name} = {text!r}: {error}") from None
-    return number * found.factor + found.offset
+    return found.to_si(number)
+
+
+def quantity_text(value: float, unit: str, kind: str) -> str:
+    """The shortest ``"<number><unit>"`` that :func:`parse_quantity` reads back as exactly
+    ``value`` (for files that must round-trip, such as model cards)."""
+    found = Unit(kind, 1.0) if unit == "" else unit_factor(unit, kind)
+    shown = found.from_si(value)
+    for digits in range(6, 18):
+        text = f"{shown:.{digits}g}{unit}"
+        if parse_quantity(text, kind) == value:
+            return text
+    si = KINDS[kind][0]
+    return f"{value!r}{'' if si == '1' else si}"
 
 
 def format_quantity(value: float, unit: str, digits: int = 4) -> str:
     """Format an SI value in a display unit: ``format_quantity(-0.08906, 'mV') == '-89.06 mV'``."""
-    found = unit_factor(unit)
-    shown = (value - found.offset) / found.factor
+    shown = unit_factor(unit).from_si(value)
     return f"{shown:.{digits}g} {unit}"
