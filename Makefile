@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.devicekit-installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: all setup system demo test lint format bench clean
+.PHONY: all setup system demo test lint format bench netlists clean
 
 all: test
 
@@ -51,6 +51,9 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+netlists: setup
+	$(BIN)/python -m devicekit.spice.reference netlists
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -9,7 +9,7 @@ import importlib
 import platform
 import sys
 
-BENCHMARKS = ["bench.bench_startup"]
+BENCHMARKS = ["bench.bench_startup", "bench.bench_spice"]
 
 
 def main(argv: list[str]) -> int:

@@ -31,3 +31,19 @@ def median_process_seconds(argv: Sequence[str], repeat: int = 9) -> float:
 
 
 PYTHON = sys.executable
+
+
+def paired_ratio(function, baseline, repeat: int = 5) -> tuple[float, float, float]:
+    """Alternate ``function`` and ``baseline`` ``repeat`` times; return (median seconds of
+    function, median seconds of baseline, median of the per-pair ratios). Pairing cancels the
+    slow drifts of a shared machine that separate medians would pick up."""
+    a, b, ratios = [], [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        a.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        baseline()
+        b.append(time.perf_counter() - start)
+        ratios.append(a[-1] / b[-1])
+    return statistics.median(a), statistics.median(b), statistics.median(ratios)

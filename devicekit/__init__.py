@@ -42,8 +42,17 @@ _LAZY = {
     "get_solution": "devicekit.models.ions",
     "STANDARD_SOLUTIONS": "devicekit.models.ions",
     "parse_quantity": "devicekit.units",
+    "load_model": "devicekit.models.cards",
+    "save_model": "devicekit.models.cards",
+    "simulate": "devicekit.simulation",
+    "find_threshold": "devicekit.spikes",
+    "fi_curve": "devicekit.spikes",
+    "spike_times": "devicekit.spikes",
+    "Op": "devicekit.analyses",
+    "DCSweep": "devicekit.analyses",
+    "Transient": "devicekit.analyses",
 }
-_SUBMODULES = {"electrochem", "models", "units", "errors", "cli"}
+_SUBMODULES = {"electrochem", "models", "units", "errors", "cli", "spice", "expr", "native"}
 
 __all__ = sorted([*_LAZY, "__version__"])
 
@@ -63,6 +72,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from devicekit.analyses import DCSweep, Op, Transient  # noqa: F401
     from devicekit.electrochem.activity import (  # noqa: F401
         activity_coefficient,
         davies,
@@ -87,5 +97,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         mullins_noda_potential,
         pump_resting_potential,
     )
+    from devicekit.models.cards import load_model, save_model  # noqa: F401
     from devicekit.models.ions import STANDARD_SOLUTIONS, Ion, get_ion, get_solution  # noqa: F401
+    from devicekit.simulation import simulate  # noqa: F401
+    from devicekit.spikes import fi_curve, find_threshold, spike_times  # noqa: F401
     from devicekit.units import parse_quantity  # noqa: F401

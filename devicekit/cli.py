@@ -23,7 +23,7 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 
 # sub-command modules, imported only when their command runs (keeps start-up fast)
-_COMMAND_MODULES = ("devicekit.commands.electrochem",)
+_COMMAND_MODULES = ("devicekit.commands.electrochem", "devicekit.commands.simulate")
 
 
 class UsageError(DevicekitError):

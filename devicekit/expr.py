@@ -327,8 +327,10 @@ def _print(
         precedence = 5 if text.startswith("(") and text.endswith(")") else precedence
     else:
         left = _print(expr.args[0], leaf, call, power, precedence)
-        # right operand of - and / binds tighter, so a - (b - c) keeps its parentheses
-        right_parent = precedence + (1 if expr.op in "-/" else 0)
+        # an equal-precedence right operand keeps its parentheses: a - (b - c) must, and
+        # a + (b + c) must too, because floating-point + and * are not associative and the
+        # text has to read back as the same tree
+        right_parent = precedence + 1
         right = _print(expr.args[1], leaf, call, power, right_parent)
         text = f"{left} {expr.op} {right}"
     return f"({text})" if precedence < parent or (expr.op == "neg" and parent > 0) else text

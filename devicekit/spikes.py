@@ -16,8 +16,8 @@ from devicekit.errors import InvalidInput
 
 __all__ = [
     "SpikeSummary",
-    "find_threshold",
     "fi_curve",
+    "find_threshold",
     "spike_times",
     "summarize",
 ]

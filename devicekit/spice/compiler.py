@@ -201,13 +201,40 @@ def _gate_lines(gate, state, derivative, phi, names, formulation) -> list[str]:
         rate = (Sym(f"{key}_1") - x) / Sym(f"{key}_2")
     rate = rate * c if c != 1.0 else rate
     local = {**names, f"{key}_1": f"V({key}_1)", f"{key}_2": f"V({key}_2)"}
-    return [
-        *lines,
-        f"B{key}_1 {key}_1 0 V = {to_spice(phi_simplify(first), names)}",
-        f"B{key}_2 {key}_2 0 V = {to_spice(phi_simplify(second), names)}",
-        f"* nodes {key}_1, {key}_2 hold {labels[0]}(V) and {labels[1]}(V)",
-        f"B{key} 0 {key} I = {to_spice(rate, local)}",
-    ]
+    lines.append(f"* nodes {key}_1, {key}_2 hold {labels[0]}(V) and {labels[1]}(V)")
+    for index, expression in ((1, phi_simplify(first)), (2, phi_simplify(second))):
+        expression, hoisted = _hoist_exprel(expression, f"{key}_{index}x")
+        for node, argument in hoisted:
+            lines.append(f"B{node} {node} 0 V = {to_spice(argument, names)}")
+        text = to_spice(expression, {**names, **{n: f"V({n})" for n, _ in hoisted}})
+        lines.append(f"B{key}_{index} {key}_{index} 0 V = {text}")
+    lines.append(f"B{key} 0 {key} I = {to_spice(rate, local)}")
+    return lines
+
+
+def _hoist_exprel(expr, prefix: str):
+    """Move the argument of every exprel() onto a node of its own.
+
+    ``dk_exprel`` is a .func whose body uses its argument five times, and ngspice inlines the
+    argument's whole expression into each use and into the derivative; with the argument on a
+    node the body stays small (14% fewer instructions per hh-squid step, bench/README.md)."""
+    from devicekit.expr import Fn, Op
+
+    hoisted = []
+
+    def walk(node):
+        if isinstance(node, Fn):
+            args = tuple(walk(a) for a in node.args)
+            if node.name == "exprel" and not isinstance(args[0], Sym):
+                name = f"{prefix}{len(hoisted) or ''}"
+                hoisted.append((name, args[0]))
+                return Fn("exprel", (Sym(name),))
+            return Fn(node.name, args)
+        if isinstance(node, Op):
+            return Op(node.op, tuple(walk(a) for a in node.args))
+        return node
+
+    return walk(expr), hoisted
 
 
 def phi_simplify(expr):

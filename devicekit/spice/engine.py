@@ -215,14 +215,11 @@ class NgspiceEngine:
         return names
 
     def reset(self) -> None:
-        """Remove every circuit and plot (run after each analysis, and after a failure)."""
+        """Remove the loaded circuit and every plot (after each analysis and each failure):
+        a run loads exactly one circuit, so one remcirc frees it."""
         with self._lock:
             self._command("destroy all")
-            for _ in range(64):  # remcirc removes one circuit at a time
-                before = self._output()[0][:]
-                self._command("remcirc")
-                if any("no circuit" in line.lower() for line in self._output()[0][len(before) :]):
-                    break
+            self._command("remcirc")
             self._clear_output()
 
     def _restart(self) -> None:

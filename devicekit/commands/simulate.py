@@ -1,0 +1,210 @@
+"""``devicekit models`` and ``devicekit simulate``."""
+
+from __future__ import annotations
+
+from devicekit.errors import InvalidInput, UnitError
+from devicekit.units import parse_quantity
+
+_UNITS = {"v": "V", "stimulus": "A", "clamp_current": "A", "current": "A"}
+
+
+def _models(args) -> int:
+    from devicekit.cli import emit, format_table
+    from devicekit.models.builtin import BUILTIN_MODELS
+
+    rows = [[name, description] for name, (_, description) in BUILTIN_MODELS.items()]
+    data = {"models": [{"name": n, "description": d} for n, d in rows]}
+    text = format_table(["model", "description"], rows)
+    text += "\n\nA model card (.toml) works wherever a name does; see 'devicekit export'."
+    emit(args, data, text)
+    return 0
+
+
+def _stimulus(text: str, delay: float, width: float | None):
+    from devicekit.models.stimuli import Pulse
+
+    try:
+        amplitude = parse_quantity(text, "current_density", name="--stim")
+        per_area = True
+    except UnitError:
+        try:
+            amplitude = parse_quantity(text, "current", name="--stim")
+        except UnitError:
+            raise UnitError(
+                f"--stim = {text!r} must be a current density (10uA/cm2) or a current (1nA)"
+            ) from None
+        per_area = False
+    return Pulse(amplitude, delay=delay, width=width, per_area=per_area)
+
+
+def _labelled(frame):
+    """Columns with their units, for CSV files: 'v [V]', gates '[1]'."""
+    out = frame.rename(columns={c: f"{c} [{_UNITS.get(c, '1')}]" for c in frame.columns})
+    out.index.name = f"{frame.index.name} [{'s' if frame.index.name == 'time' else 'V'}]"
+    return out
+
+
+def plot_transient(frame, title: str):
+    """A figure of V(t) [mV] and the gates; returns the matplotlib Figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    gates = [c for c in frame.columns if c not in _UNITS]
+    rows = 2 if gates else 1
+    figure, axes = plt.subplots(
+        rows, 1, sharex=True, figsize=(8, 5 if gates else 3.2), squeeze=False
+    )
+    t = frame.index.to_numpy() * 1e3
+    axes[0, 0].plot(t, frame["v"].to_numpy() * 1e3, color="black", lw=1)
+    axes[0, 0].set_ylabel("V [mV]")
+    axes[0, 0].set_title(title)
+    if gates:
+        for gate in gates:
+            axes[1, 0].plot(t, frame[gate].to_numpy(), lw=1, label=gate)
+        axes[1, 0].set_ylabel("gates [1]")
+        axes[1, 0].set_ylim(-0.02, 1.02)
+        axes[1, 0].legend(loc="upper right", ncol=min(len(gates), 4), fontsize=8)
+    axes[-1, 0].set_xlabel("time [ms]")
+    figure.tight_layout()
+    return figure
+
+
+def save_figure(figure, path, force: bool) -> None:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from devicekit.io import write_bytes_atomic
+
+    buffer = io.BytesIO()
+    suffix = str(path).rsplit(".", 1)[-1].lower()
+    if suffix not in ("png", "pdf", "svg"):
+        raise InvalidInput(f"--plot {str(path)!r}: use a .png, .pdf or .svg file name")
+    figure.savefig(buffer, format=suffix, dpi=120)
+    plt.close(figure)
+    write_bytes_atomic(path, buffer.getvalue(), force=force)
+
+
+def _check_outputs(args) -> None:
+    from pathlib import Path
+
+    if args.plot and str(args.plot).rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
+        raise InvalidInput(f"--plot {args.plot!r}: use a .png, .pdf or .svg file name")
+    for path in (args.out, args.plot):
+        if path and not args.force and Path(path).exists():
+            raise InvalidInput(f"{path!r} exists; choose another name or add --force")
+
+
+def _simulate(args) -> int:
+    from devicekit.analyses import Op, Transient
+    from devicekit.cli import emit
+    from devicekit.io import write_text_atomic
+    from devicekit.models.cards import load_model
+    from devicekit.simulation import simulate
+    from devicekit.spikes import summarize
+
+    model = load_model(args.model)
+    _check_outputs(args)  # refuse before a long run, not after it
+    if args.analysis == "op":
+        frame = simulate(model, Op(), backend=args.backend)
+        row = {k: float(v) for k, v in frame.iloc[0].items()}
+        text = "\n".join(
+            f"{k:>10} = {v * 1e3:+.4f} mV" if k == "v" else f"{k:>10} = {v:.6f}"
+            for k, v in row.items()
+        )
+        emit(args, {"model": model.name, "operating_point": row}, f"{model.name} at rest\n{text}")
+        return 0
+    tstop = parse_quantity(args.tstop, "time", name="--tstop")
+    delay = parse_quantity(args.stim_delay, "time", name="--stim-delay")
+    width = (
+        parse_quantity(args.stim_width, "time", name="--stim-width") if args.stim_width else None
+    )
+    stimuli = [_stimulus(args.stim, delay, width)] if args.stim else []
+    frame = simulate(
+        model, Transient(tstop, preset=args.preset), stimuli=stimuli, backend=args.backend
+    )
+    summary = summarize(frame)
+    if args.out:
+        write_text_atomic(args.out, _labelled(frame).to_csv(), force=args.force)
+    if args.plot:
+        title = f"{model.name}" + (f", {args.stim} step" if args.stim else ", no stimulus")
+        save_figure(plot_transient(frame, title), args.plot, args.force)
+    data = {
+        "model": model.name,
+        "backend": args.backend,
+        "preset": args.preset,
+        "tstop_s": tstop,
+        **summary.as_dict(),
+    }
+    lines = [f"{model.name}: {summary.count} spikes in {tstop * 1e3:g} ms"]
+    if summary.count:
+        lines.append(
+            f"  first spike {summary.first_spike * 1e3:.3f} ms, first peak "
+            f"{summary.first_peak * 1e3:+.1f} mV"
+        )
+    if summary.count >= 2:
+        lines.append(
+            f"  steady rate {summary.rate:.2f} Hz (interspike interval {1e3 / summary.rate:.3f} ms)"
+        )
+    lines.append(f"  rest (t = 0) {summary.rest * 1e3:+.2f} mV")
+    for label, path in (("data", args.out), ("figure", args.plot)):
+        if path:
+            lines.append(f"  {label} written to {path}")
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def register(commands, formatter) -> None:
+    from devicekit.cli import add_json_flag
+
+    p = commands.add_parser(
+        "models",
+        help="list the built-in models",
+        formatter_class=formatter,
+        epilog="Example:\n  devicekit models --json",
+    )
+    add_json_flag(p)
+    p.set_defaults(handler=_models)
+
+    p = commands.add_parser(
+        "simulate",
+        help="simulate a model in ngspice (or natively)",
+        formatter_class=formatter,
+        description="Transient from rest under a current step, or the operating point. Results "
+        "are SI; the CSV header carries the units.",
+        epilog="Examples:\n"
+        "  devicekit simulate hh-squid --stim 10uA/cm2 --tstop 200ms --out hh.csv "
+        "--plot hh.png\n"
+        "  devicekit simulate morris-lecar --stim 45uA/cm2 --tstop 1s --json\n"
+        "  devicekit simulate mycell.toml --analysis op",
+    )
+    p.add_argument("model", help="built-in model name (devicekit models) or a card (.toml)")
+    p.add_argument(
+        "--analysis",
+        choices=["tran", "op"],
+        default="tran",
+        help="transient (default) or operating point",
+    )
+    p.add_argument("--stim", metavar="I", help="step current from rest: 10uA/cm2 or 1nA")
+    p.add_argument("--stim-delay", default="0ms", metavar="T", help="step onset (default 0ms)")
+    p.add_argument("--stim-width", metavar="T", help="step duration (default: to the end)")
+    p.add_argument("--tstop", default="100ms", metavar="T", help="duration (default 100ms)")
+    p.add_argument(
+        "--preset",
+        choices=["accurate", "balanced", "fast"],
+        default="accurate",
+        help="accuracy/speed preset of the transient (default accurate)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=["spice", "native"],
+        default="spice",
+        help="ngspice (default) or the scipy reference",
+    )
+    p.add_argument("--out", metavar="CSV", help="write the trace as CSV")
+    p.add_argument("--plot", metavar="PNG", help="write a figure of V(t) and the gates")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    add_json_flag(p)
+    p.set_defaults(handler=_simulate)

@@ -1,0 +1,53 @@
+"""The reference netlists in netlists/: one library and one runnable netlist per built-in model.
+
+Regenerate them with ``make netlists`` (``python -m devicekit.spice.reference netlists``). The
+tests check that the files equal what the code generates now and that each runs in
+``ngspice -b`` and through PySpice.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from devicekit.analyses import Transient
+from devicekit.models.builtin import BUILTIN_MODELS, builtin_model
+from devicekit.models.stimuli import Pulse
+from devicekit.spice.compiler import compile_membrane
+from devicekit.spice.netlist import testbench
+
+__all__ = ["REFERENCE_RUNS", "reference_files", "write_reference_files"]
+
+#: model -> (step current density [A/m^2], duration [s]) of its runnable reference netlist
+REFERENCE_RUNS = {
+    "hh-squid": (0.1, 0.1),  # 10 uA/cm2 for 100 ms: repetitive firing at 68 Hz
+    "morris-lecar": (0.5, 0.5),  # 50 uA/cm2 for 500 ms: type I, 13 Hz
+    "morris-lecar-ii": (1.0, 0.5),  # 100 uA/cm2 for 500 ms
+}
+
+
+def reference_files() -> dict[str, str]:
+    """File name -> text of every reference file."""
+    files = {}
+    for name in BUILTIN_MODELS:
+        model = builtin_model(name)
+        files[f"{name}.lib"] = compile_membrane(model).text
+        amplitude, duration = REFERENCE_RUNS[name]
+        bench = testbench(model.with_stimuli(Pulse(amplitude)), Transient(duration))
+        files[f"{name}.cir"] = bench.text
+    return files
+
+
+def write_reference_files(folder) -> list[Path]:
+    """Write (or rewrite) the reference files into ``folder``; returns the paths written."""
+    from devicekit.io import write_text_atomic
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [write_text_atomic(folder / n, t, force=True) for n, t in reference_files().items()]
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by `make netlists`
+    target = sys.argv[1] if len(sys.argv) > 1 else "netlists"
+    for path in write_reference_files(target):
+        print(path)

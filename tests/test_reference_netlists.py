@@ -1,0 +1,44 @@
+"""netlists/: in sync with the code, and each runnable netlist runs in ngspice -b and through
+PySpice."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from devicekit.spice.engine import engine
+from devicekit.spice.reference import REFERENCE_RUNS, reference_files
+
+FOLDER = Path(__file__).resolve().parents[1] / "netlists"
+FILES = reference_files()
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_in_sync_with_the_code(name):
+    path = FOLDER / name
+    assert path.exists(), f"{name} missing: run 'make netlists'"
+    assert path.read_text() == FILES[name], f"{name} is stale: run 'make netlists'"
+
+
+@pytest.mark.parametrize("model", sorted(REFERENCE_RUNS))
+def test_runs_in_ngspice_batch_mode(model, tmp_path):
+    netlist = tmp_path / f"{model}.cir"
+    shutil.copyfile(FOLDER / f"{model}.cir", netlist)
+    raw = tmp_path / "out.raw"
+    result = subprocess.run(
+        ["ngspice", "-b", "-r", str(raw), str(netlist)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error" not in (result.stdout + result.stderr).lower()
+    assert raw.stat().st_size > 10_000  # a rawfile with the transient in it
+
+
+@pytest.mark.parametrize("model", sorted(REFERENCE_RUNS))
+def test_runs_through_pyspice(model):
+    _, duration = REFERENCE_RUNS[model]
+    run = engine().run(
+        (FOLDER / f"{model}.cir").read_text(), ["time", "v(vm)"], expect_until=duration
+    )
+    v = run.vectors["v(vm)"]
+    assert v.max() > 0.0  # every reference run fires at least one spike above 0 mV
