@@ -9,7 +9,7 @@ import importlib
 import platform
 import sys
 
-BENCHMARKS = ["bench.bench_startup", "bench.bench_spice"]
+BENCHMARKS = ["bench.bench_startup", "bench.bench_spice", "bench.bench_instructions"]
 
 
 def main(argv: list[str]) -> int:
@@ -26,7 +26,8 @@ def main(argv: list[str]) -> int:
     print(f"| {'benchmark':<{width}} | median [s] | note |")
     print(f"|{'-' * (width + 2)}|-----------:|------|")
     for r in rows:
-        print(f"| {r['benchmark']:<{width}} | {r['seconds']:10.4f} | {r['note']} |")
+        seconds = "" if r["seconds"] != r["seconds"] else f"{r['seconds']:.4f}"  # NaN: not timed
+        print(f"| {r['benchmark']:<{width}} | {seconds:>10} | {r['note']} |")
     return 0
 
 

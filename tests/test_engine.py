@@ -1,7 +1,6 @@
 """The ngspice engine: real failures raise SimulationError with ngspice's message and the
 netlist, and the next run in the same process works normally."""
 
-import logging
 from pathlib import Path
 
 import pytest
@@ -115,9 +114,19 @@ def test_ngspice_failures_are_errors(line):
     assert _ERROR.search(line) and not _BENIGN.match(line)
 
 
-def test_pyspice_version_noise_is_silenced(caplog):
-    engine()._instance()
-    with caplog.at_level(logging.WARNING):
-        _rest()
-    assert not [r for r in caplog.records if "Unsupported Ngspice version" in r.getMessage()]
-    assert logging.getLogger("PySpice").getEffectiveLevel() >= logging.ERROR
+def test_pyspice_version_noise_is_silenced():
+    # PySpice 1.5 logs "Unsupported Ngspice version 39" when it loads the library; a fresh
+    # process that simulates must print nothing of the kind
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import devicekit as dk; print(dk.simulate('hh-squid', 'op').v[0])"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "Unsupported" not in result.stderr + result.stdout
+    assert result.stderr == ""
+    assert float(result.stdout) * 1e3 == pytest.approx(-65.0, abs=0.05)

@@ -39,6 +39,20 @@ def test_hh_spike_times_match_tight_scipy_reference(hh_1000ms):
     assert np.max(np.abs(s.times - reference)) < 1e-5
 
 
+@pytest.mark.parametrize(
+    ("preset", "amplitude", "tolerance"),
+    [("fast", 10.0, 5e-5), ("fast", 7.0, 5e-5), ("fast", 20.0, 5e-5), ("balanced", 10.0, 2e-5)],
+)
+def test_faster_presets_keep_their_documented_accuracy(preset, amplitude, tolerance):
+    # devicekit.analyses: fast keeps every spike within 0.05 ms, balanced within 0.02 ms
+    s = summarize(
+        dk.simulate("hh-squid", Transient(1.0, preset), stimuli=[Pulse(amplitude * UA_CM2)])
+    )
+    reference = reference_spikes(amplitude, 1000.0)
+    assert s.count == reference.size
+    assert np.max(np.abs(s.times - reference)) < tolerance
+
+
 def test_hh_operating_point_is_rest():
     op = dk.simulate("hh-squid", Op()).iloc[0]
     v, m, h, n = rest_state()  # independent steady state, mV

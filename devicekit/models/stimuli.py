@@ -67,6 +67,24 @@ def _scalar_interp(points):
     return waveform
 
 
+class _Piecewise:
+    """A waveform given by its corner points (piecewise linear): value, breakpoints and the
+    scalar waveform all come from :meth:`_corners`."""
+
+    def _corners(self, tstop: float) -> list[tuple[float, float]]:
+        raise NotImplementedError
+
+    def value(self, t):
+        t = np.asarray(t, dtype=float)
+        return _interp(self._corners(float(np.max(t)) if t.size else 0.0), t)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return sorted({p[0] for p in self._corners(tstop) if 0 < p[0] < tstop})
+
+    def waveform(self, tstop: float):
+        return _scalar_interp(self._corners(tstop))
+
+
 @dataclass(frozen=True)
 class DC:
     """A constant current, present also in the operating point."""
@@ -91,7 +109,7 @@ class DC:
 
 
 @dataclass(frozen=True)
-class Pulse:
+class Pulse(_Piecewise):
     """A current step or pulse train from 0: on at ``delay`` for ``width`` (None: until the end),
     repeating every ``period`` (None: once). ``Pulse(10uA/cm2)`` is a step from rest at t = 0."""
 
@@ -115,7 +133,7 @@ class Pulse:
                 f"pulse period = {self.period!r} s must exceed its width plus two edges",
             )
 
-    def _points(self, tstop: float):
+    def _corners(self, tstop: float):
         width = tstop + 1.0 if self.width is None else self.width
         starts = [self.delay]
         if self.period is not None:
@@ -130,17 +148,6 @@ class Pulse:
             ]
         return points
 
-    def value(self, t):
-        t = np.asarray(t, dtype=float)
-        tstop = float(np.max(t)) if t.size else 0.0
-        return _interp(self._points(tstop), t)
-
-    def breakpoints(self, tstop: float) -> list[float]:
-        return sorted({p[0] for p in self._points(tstop) if 0 < p[0] < tstop})
-
-    def waveform(self, tstop: float):
-        return _scalar_interp(self._points(tstop))
-
     def spice(self, scale: float, tstop: float) -> str:
         width = 2 * tstop + 1.0 if self.width is None else self.width
         period = 4 * tstop + 2.0 if self.period is None else self.period
@@ -151,7 +158,7 @@ class Pulse:
 
 
 @dataclass(frozen=True)
-class StepTrain:
+class StepTrain(_Piecewise):
     """Piecewise-constant current: ``amplitudes[i]`` from ``times[i]`` on, 0 before ``times[0]``."""
 
     times: tuple[float, ...]
@@ -172,20 +179,11 @@ class StepTrain:
             f"step times {self.times} must start at >= 0 and increase by more than the edge",
         )
 
-    def _points(self):
+    def _corners(self, tstop: float = 0.0):
         return _pwl_points(self.times, self.amplitudes, self.edge, 0.0)
 
-    def value(self, t):
-        return _interp(self._points(), t)
-
-    def breakpoints(self, tstop: float) -> list[float]:
-        return sorted({p[0] for p in self._points() if 0 < p[0] < tstop})
-
-    def waveform(self, tstop: float):
-        return _scalar_interp(self._points())
-
     def spice(self, scale: float, tstop: float) -> str:
-        pts = " ".join(f"{_fmt(t)} {_fmt(v * scale)}" for t, v in self._points())
+        pts = " ".join(f"{_fmt(t)} {_fmt(v * scale)}" for t, v in self._corners())
         return f"PWL({pts})"
 
 
@@ -226,7 +224,7 @@ class Sine:
 
 
 @dataclass(frozen=True)
-class VoltageClamp:
+class VoltageClamp(_Piecewise):
     """Hold the membrane at ``holding`` [V], then at ``levels[i]`` from ``times[i]`` on."""
 
     holding: float
@@ -243,22 +241,13 @@ class VoltageClamp:
             bool(np.all(np.isfinite([self.holding, *self.levels]))), "clamp levels must be finite"
         )
 
-    def _points(self):
+    def _corners(self, tstop: float = 0.0):
         return _pwl_points(self.times, self.levels, self.edge, self.holding)
-
-    def value(self, t):
-        return _interp(self._points(), t)
-
-    def breakpoints(self, tstop: float) -> list[float]:
-        return sorted({p[0] for p in self._points() if 0 < p[0] < tstop})
-
-    def waveform(self, tstop: float):
-        return _scalar_interp(self._points())
 
     def spice(self, scale: float, tstop: float) -> str:
         if not self.times:
             return f"DC {_fmt(self.holding)}"
-        pts = " ".join(f"{_fmt(t)} {_fmt(v)}" for t, v in self._points())
+        pts = " ".join(f"{_fmt(t)} {_fmt(v)}" for t, v in self._corners())
         return f"PWL({pts})"
 
 
