@@ -81,6 +81,9 @@ class Expr:
     def __pow__(self, other):
         return Op("**", (self, as_expr(other)))
 
+    def __rpow__(self, other):
+        return Op("**", (as_expr(other), self))
+
     def __neg__(self):
         return Op("neg", (self,))
 

@@ -256,7 +256,8 @@ def _concentrations(reader: _Reader, key: str) -> dict[str, float]:
 def parse_card(data: dict, source: str = "card") -> Membrane:
     """Build a model from a parsed card (a dict, as :mod:`tomllib` returns it)."""
     root = _Reader(data, "card", source)
-    root.check_keys({"devicekit", "model", "membrane", "channels", "stimuli"})
+    # [fit] is the provenance of a fitted card (devicekit fit); it does not change the model
+    root.check_keys({"devicekit", "model", "membrane", "channels", "stimuli", "fit"})
     version = root.number("devicekit", CARD_VERSION)
     if version != CARD_VERSION:
         raise ModelCardError(

@@ -1,0 +1,213 @@
+"""``devicekit.fit``: least-squares fits of the models in :mod:`devicekit.fit.models` with
+lmfit, natively or with ngspice in the loop."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from devicekit.errors import ConvergenceWarning, DataFormatError, FitError, InvalidInput
+from devicekit.fit.models import FitModel, get_fit_model
+from devicekit.fit.result import FitResult
+
+__all__ = ["fit"]
+
+
+def _columns(model: FitModel, data, x: str | None, y: str | None):
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        x, y = x or model.x, y or model.y
+        if y not in data and model.y in ("conductance_ratio", "open_probability"):
+            candidates = [
+                c for c in ("conductance_ratio", "open_probability", "conductance") if c in data
+            ]
+            y = candidates[0] if candidates else y
+        for name in (x, y):
+            if name not in data:
+                source = data.attrs.get("source_file", "the data")
+                raise DataFormatError(
+                    f"{source}: model {model.name!r} needs column {name!r}; "
+                    f"the data has {list(data.columns)}"
+                )
+        return (
+            data[x].to_numpy(dtype=float),
+            data[y].to_numpy(dtype=float),
+            data.attrs.get("dataset", {}).get("name", ""),
+        )
+    xs, ys = (np.asarray(a, dtype=float) for a in data)
+    return xs, ys, ""
+
+
+def fit(
+    model,
+    data,
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    backend: str = "native",
+    initial: dict | None = None,
+    fixed: dict | None = None,
+    max_evaluations: int = 2000,
+    **model_options,
+) -> FitResult:
+    """Fit a model to measured data.
+
+    Parameters
+    ----------
+    model : str or FitModel
+        ``ohmic``, ``ghk``, ``boltzmann`` or ``sigmoid`` (see :mod:`devicekit.fit.models`).
+    data : pandas.DataFrame or (x, y)
+        A data set from :func:`devicekit.load_measurement`, or two arrays.
+    x, y : str, optional
+        Columns to use instead of the model's defaults.
+    backend : str
+        ``native`` (numpy) or ``spice``: every evaluation of the model runs in ngspice (for
+        models without a native closed form; slower, counted in ``FitResult.nfev``).
+    initial : dict, optional
+        Starting values replacing the model's data-driven guess.
+    fixed : dict, optional
+        Parameters held at the given values.
+    **model_options
+        Options of the model (``ghk``: ion, c_in, c_out, temperature, area).
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    DataFormatError
+        Missing columns, NaN/infinite values, or fewer points than free parameters.
+    FitError
+        When the minimiser fails, with lmfit's message and the last parameters.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When parameters are not determined by the data (no covariance, a relative standard
+        error above 100%, or a value pinned at a bound).
+    """
+    import lmfit
+
+    model = get_fit_model(model, **model_options)
+    xs, ys, dataset = _columns(model, data, x, y)
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    if not finite.all():
+        raise DataFormatError(
+            f"{dataset or 'data'}: {int((~finite).sum())} points are NaN or "
+            "infinite; drop them first (df.dropna())"
+        )
+    fixed = dict(fixed or {})
+    free = [p for p in model.parameters if p.name not in fixed]
+    if xs.size <= len(free):
+        raise DataFormatError(
+            f"{dataset or 'data'}: {xs.size} points cannot determine "
+            f"{len(free)} parameters; measure more points"
+        )
+    if backend not in ("native", "spice"):
+        raise InvalidInput(f"backend {backend!r} is unknown; choose 'native' or 'spice'")
+    start = model.guess(xs, ys, {})
+    start.update(initial or {})
+    params = lmfit.Parameters()
+    for p in model.parameters:
+        value = fixed.get(p.name, start[p.name])
+        value = float(np.clip(value, p.minimum, p.maximum))
+        params.add(p.name, value=value, min=p.minimum, max=p.maximum, vary=p.name not in fixed)
+    evaluations = {"n": 0}
+    if backend == "spice":
+        from devicekit.fit.spice import evaluate_in_spice
+
+        def predict(values):
+            evaluations["n"] += 1
+            if model.spice_check is not None:
+                return model.spice_check(values, xs)
+            return evaluate_in_spice(model, values, xs)
+    else:
+
+        def predict(values):
+            evaluations["n"] += 1
+            return model(xs, values)
+
+    scale = float(np.ptp(ys)) or float(np.max(np.abs(ys))) or 1.0
+
+    def residual(p):
+        return (predict(p.valuesdict()) - ys) / scale
+
+    minimizer = lmfit.Minimizer(residual, params, nan_policy="raise")
+    try:
+        out = minimizer.minimize(method="least_squares", max_nfev=max_evaluations)
+    except (ValueError, ArithmeticError) as error:
+        raise FitError(f"fit of {model.name!r} failed: {error}; start: {start}") from None
+    last = {k: v.value for k, v in out.params.items()}
+    if not out.success:
+        raise FitError(
+            f"fit of {model.name!r} did not converge: {out.message}; last parameters: {last}"
+        )
+    return _result(model, out, xs, ys, scale, dataset, backend, evaluations["n"], fixed)
+
+
+def _result(model, out, xs, ys, scale, dataset, backend, nfev, fixed) -> FitResult:
+    import pandas as pd
+    from scipy import stats
+
+    values = {k: float(v.value) for k, v in out.params.items()}
+    prediction = model(xs, values)
+    residuals = ys - prediction
+    n, k = xs.size, sum(p.vary for p in out.params.values())
+    rss = float(np.sum(residuals**2))
+    rmse = float(np.sqrt(rss / n))
+    total = float(np.sum((ys - ys.mean()) ** 2))
+    r_squared = 1.0 - rss / total if total > 0 else float("nan")
+    aic = n * np.log(rss / n) + 2 * k if rss > 0 else -np.inf
+    t95 = float(stats.t.ppf(0.975, max(n - k, 1)))
+    stderr, ci95, notes = {}, {}, []
+    for name, p in out.params.items():
+        err = (
+            float(p.stderr)
+            if (p.vary and p.stderr is not None)
+            else (0.0 if not p.vary else np.nan)
+        )
+        stderr[name] = err
+        ci95[name] = (values[name] - t95 * err, values[name] + t95 * err)
+        if p.vary and not np.isfinite(err):
+            notes.append(f"{name} is not determined by the data (no covariance)")
+        elif p.vary and err > abs(values[name]):
+            notes.append(
+                f"{name} is poorly determined: standard error {err:.3g} exceeds its "
+                f"value {values[name]:.3g}"
+            )
+        if p.vary and (_at(p.value, p.min) or _at(p.value, p.max)):
+            notes.append(f"{name} = {p.value:.4g} sits at its bound; the model may not fit")
+    names = [name for name, p in out.params.items() if p.vary]
+    if out.covar is not None:
+        sd = np.sqrt(np.diag(out.covar))
+        corr = out.covar / np.outer(sd, sd)
+    else:
+        corr = np.full((len(names), len(names)), np.nan)
+    correlation = pd.DataFrame(corr, index=names, columns=names)
+    for note in notes:
+        warnings.warn(f"fit of {model.name!r}: {note}", ConvergenceWarning, stacklevel=3)
+    return FitResult(
+        model,
+        xs,
+        ys,
+        values,
+        stderr,
+        ci95,
+        correlation,
+        rmse,
+        r_squared,
+        float(aic),
+        nfev,
+        backend,
+        out.message,
+        dataset,
+        notes,
+    )
+
+
+def _at(value: float, bound: float) -> bool:
+    """Whether a value sits on a (finite) bound, relative to the value's own size."""
+    return bool(np.isfinite(bound) and abs(value - bound) <= 1e-9 * max(abs(value), abs(bound)))

@@ -1,0 +1,218 @@
+"""Fit models: each is one expression of the swept voltage ``v`` with named parameters.
+
+The same expression gives the numpy prediction, the ngspice check
+(:meth:`devicekit.fit.FitResult.verify_in_spice`) and the fitted model card, as everywhere in
+devicekit. Every model carries bounds for its parameters and a data-driven initial guess, in the
+manner of lmfit's models.
+
+=============  ===========================================================  ==================
+name           function                                                     parameters
+=============  ===========================================================  ==================
+ohmic          ``I = g (v - E)``                                             g [S], E [V]
+ghk            GHK current of one ion through area A: ``I = A * P z F ...``  P [m/s]
+boltzmann      ``y = 1 / (1 + exp(-(v - v_half) / slope))``                 v_half, slope [V]
+sigmoid        ``y = low + (high - low) / (1 + exp(-(v - v_mid) / width))``   low, high, v_mid,
+                                                                              width
+=============  ===========================================================  ==================
+
+The ``sigmoid`` is the 4-parameter description of an iontronic memristor's steady-state
+conductance g_inf(V) (PHYSICS.md: about 1% RMS on the conical-channel data). Reversal-potential
+shifts and Hodgkin-Huxley voltage-clamp kinetics are fitted by their own routines in
+:mod:`devicekit.fit.routines`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devicekit.errors import InvalidInput
+from devicekit.expr import Expr, Sym, exp, exprel
+
+__all__ = ["FIT_MODELS", "FitModel", "ParameterSpec", "get_fit_model"]
+
+V = Sym("v")
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A fitted parameter: its name, SI unit, display unit and scale, and bounds [SI]."""
+
+    name: str
+    unit: str
+    minimum: float = -np.inf
+    maximum: float = np.inf
+    display_unit: str | None = None
+    display_scale: float = 1.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FitModel:
+    """A model y = f(v; parameters) fitted to columns ``x`` and ``y`` of a data set."""
+
+    name: str
+    x: str
+    y: str
+    parameters: tuple[ParameterSpec, ...]
+    build: Callable[..., Expr] | None  # keyword parameters as Exprs -> Expr of v
+    guess: Callable[[np.ndarray, np.ndarray, dict], dict]
+    description: str = ""
+    constants: dict = field(default_factory=dict)
+    #: for models that are not one expression of v: numpy (x, values) -> y
+    function: Callable[[np.ndarray, dict], np.ndarray] | None = None
+    #: ngspice check (values, x) -> y, when the model's circuit is not a swept expression
+    spice_check: Callable[[dict, np.ndarray], np.ndarray] | None = None
+
+    def expression(self, values: dict | None = None) -> Expr:
+        """f as an expression of v; parameters are numbers when ``values`` gives them, else
+        symbols of their own names."""
+        args = {
+            p.name: (Sym(p.name) if values is None else values[p.name]) for p in self.parameters
+        }
+        return self.build(**args, **self.constants)
+
+    def __call__(self, v, values: dict):
+        if self.function is not None:
+            return self.function(np.asarray(v, dtype=float), values)
+        from devicekit.expr import evaluate
+
+        return evaluate(self.expression(values), {"v": np.asarray(v, dtype=float)})
+
+
+def _ohmic_guess(x, y, _):
+    slope, intercept = np.polyfit(x, y, 1)
+    reversal = -intercept / slope if slope != 0 else 0.0
+    return {"g": max(abs(slope), 1e-300), "E": float(np.clip(reversal, -1.0, 1.0))}
+
+
+def _ohmic():
+    return FitModel(
+        "ohmic",
+        "voltage",
+        "current",
+        (
+            ParameterSpec("g", "S", 0.0, np.inf, "nS", 1e9, "conductance"),
+            ParameterSpec("E", "V", -1.0, 1.0, "mV", 1e3, "reversal potential"),
+        ),
+        lambda g, E: g * (V - E),
+        _ohmic_guess,
+        "ohmic I-V: a conductance in series with a battery, I = g (V - E)",
+    )
+
+
+def _ghk(ion: str, c_in: float, c_out: float, temperature: float, area: float):
+    from devicekit.electrochem.constants import CODATA
+    from devicekit.models.ions import get_ion
+
+    z = get_ion(ion).valence
+    vt = CODATA.boltzmann * temperature / CODATA.elementary_charge
+    e = vt / z * (np.log(c_out) - np.log(c_in))
+
+    def build(P, **_):
+        return (
+            (area * z * CODATA.faraday * c_in)
+            * P
+            * (1.0 - exp(-(z / vt) * (V - e)))
+            / exprel(-(z / vt) * V)
+        )
+
+    def guess(x, y, _):
+        from devicekit.electrochem import ghk_current_density
+
+        unit = area * ghk_current_density(x, 1.0, c_in, c_out, z, temperature)
+        scale = float(np.dot(unit, y) / np.dot(unit, unit))
+        return {"P": max(scale, 1e-300)}
+
+    return FitModel(
+        "ghk",
+        "voltage",
+        "current",
+        (ParameterSpec("P", "m/s", 0.0, np.inf, "cm/s", 100.0, f"permeability to {ion}"),),
+        build,
+        guess,
+        f"GHK current of {ion} ({c_in:g} / {c_out:g} mol/m^3 in/out, {temperature:g} K, "
+        f"area {area:g} m^2)",
+    )
+
+
+def _boltzmann_guess(x, y, _):
+    order = np.argsort(x)
+    xs, ys = x[order], y[order]
+    half = xs[np.argmin(np.abs(ys - 0.5))]
+    rising = ys[-1] > ys[0]
+    span = (xs[-1] - xs[0]) / 10 or 0.01
+    return {"v_half": float(half), "slope": float(span if rising else -span)}
+
+
+def _boltzmann():
+    return FitModel(
+        "boltzmann",
+        "voltage",
+        "open_probability",
+        (
+            ParameterSpec("v_half", "V", -1.0, 1.0, "mV", 1e3, "half-activation voltage"),
+            ParameterSpec(
+                "slope",
+                "V",
+                -1.0,
+                1.0,
+                "mV",
+                1e3,
+                "slope factor (> 0 activation, < 0 inactivation)",
+            ),
+        ),
+        lambda v_half, slope: 1.0 / (1.0 + exp(-(V - v_half) / slope)),
+        _boltzmann_guess,
+        "Boltzmann activation (slope > 0) or inactivation (slope < 0) curve",
+    )
+
+
+def _sigmoid_guess(x, y, _):
+    order = np.argsort(x)
+    xs, ys = x[order], y[order]
+    low, high = float(ys[0]), float(ys[-1])
+    middle = 0.5 * (low + high)
+    v_mid = float(xs[np.argmin(np.abs(ys - middle))])
+    width = float((xs[-1] - xs[0]) / 8) or 0.1
+    return {"low": low, "high": high, "v_mid": v_mid, "width": width}
+
+
+def _sigmoid():
+    return FitModel(
+        "sigmoid",
+        "voltage",
+        "conductance_ratio",
+        (
+            ParameterSpec("low", "1", 0.0, np.inf, description="value far below v_mid"),
+            ParameterSpec("high", "1", 0.0, np.inf, description="value far above v_mid"),
+            ParameterSpec("v_mid", "V", -10.0, 10.0, "mV", 1e3, "midpoint voltage"),
+            ParameterSpec("width", "V", 1e-4, 10.0, "mV", 1e3, "voltage width"),
+        ),
+        lambda low, high, v_mid, width: low + (high - low) / (1.0 + exp(-(V - v_mid) / width)),
+        _sigmoid_guess,
+        "4-parameter sigmoid: the steady-state conductance g_inf(V) of an iontronic memristor",
+    )
+
+
+FIT_MODELS = {
+    "ohmic": _ohmic,
+    "boltzmann": _boltzmann,
+    "sigmoid": _sigmoid,
+    "ghk": _ghk,
+}
+
+
+def get_fit_model(name: str, **options) -> FitModel:
+    """A fit model by name; ``ghk`` needs ``ion``, ``c_in``, ``c_out``, ``temperature`` and
+    ``area``."""
+    if isinstance(name, FitModel):
+        return name
+    if name not in FIT_MODELS:
+        raise InvalidInput(f"fit model {name!r} is unknown; choose one of {', '.join(FIT_MODELS)}")
+    try:
+        return FIT_MODELS[name](**options)
+    except TypeError as error:
+        raise InvalidInput(f"fit model {name!r}: {error}") from None

@@ -1,0 +1,210 @@
+"""FitResult: fitted parameters with uncertainties, statistics, residuals, reports, plots, and
+the check of the fitted model in ngspice."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["FitResult"]
+
+
+@dataclass
+class FitResult:
+    """The outcome of :func:`devicekit.fit`.
+
+    Attributes
+    ----------
+    model : FitModel
+        The fitted model.
+    values, stderr : dict
+        Best-fit parameters and their standard errors [SI] (NaN where not determined).
+    ci95 : dict
+        95% confidence interval (low, high) of each parameter, from the t distribution with
+        n - k degrees of freedom and the standard error.
+    correlation : pandas.DataFrame
+        Parameter correlation matrix.
+    rmse, r_squared, aic : float
+        Root-mean-square residual [unit of y], coefficient of determination, Akaike
+        information criterion (n ln(RSS/n) + 2k).
+    residuals : pandas.DataFrame
+        x, y, prediction and residual of every point.
+    nfev : int
+        Model evaluations (for backend="spice": ngspice runs).
+    """
+
+    model: object
+    x: np.ndarray
+    y: np.ndarray
+    values: dict
+    stderr: dict
+    ci95: dict
+    correlation: object
+    rmse: float
+    r_squared: float
+    aic: float
+    nfev: int
+    backend: str = "native"
+    message: str = ""
+    dataset: str = ""
+    warnings: list = field(default_factory=list)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def residuals(self):
+        import pandas as pd
+
+        prediction = self.predict()
+        return pd.DataFrame(
+            {
+                self.model.x: self.x,
+                self.model.y: self.y,
+                "prediction": prediction,
+                "residual": self.y - prediction,
+            }
+        )
+
+    @property
+    def data_range(self) -> float:
+        return float(np.ptp(self.y))
+
+    @property
+    def relative_rmse(self) -> float:
+        """RMSE as a fraction of the data range."""
+        return self.rmse / self.data_range if self.data_range else float("nan")
+
+    def predict(self, x=None):
+        return self.model(self.x if x is None else x, self.values)
+
+    # ------------------------------------------------------------------ reports
+    def as_dict(self) -> dict:
+        params = []
+        for p in self.model.parameters:
+            lo, hi = self.ci95[p.name]
+            params.append(
+                {
+                    "name": p.name,
+                    "unit": p.unit,
+                    "value": self.values[p.name],
+                    "stderr": _finite(self.stderr[p.name]),
+                    "ci95": [_finite(lo), _finite(hi)],
+                }
+            )
+        return {
+            "model": self.model.name,
+            "dataset": self.dataset,
+            "backend": self.backend,
+            "parameters": params,
+            "rmse": self.rmse,
+            "relative_rmse": self.relative_rmse,
+            "r_squared": self.r_squared,
+            "aic": self.aic,
+            "points": int(self.x.size),
+            "evaluations": self.nfev,
+            "warnings": list(self.warnings),
+        }
+
+    def _rows(self):
+        rows = []
+        for p in self.model.parameters:
+            unit, scale = (p.display_unit, p.display_scale) if p.display_unit else (p.unit, 1.0)
+            value, err = self.values[p.name] * scale, self.stderr[p.name] * scale
+            lo, hi = (c * scale for c in self.ci95[p.name])
+            rows.append([p.name, f"{value:.6g}", f"{err:.2g}", f"[{lo:.6g}, {hi:.6g}]", unit])
+        return rows
+
+    def report(self, format: str = "text") -> str:
+        """The parameter table and statistics as ``text``, ``markdown`` or ``json``."""
+        if format == "json":
+            return json.dumps(self.as_dict(), indent=2)
+        headers = ["parameter", "value", "std. error", "95% interval", "unit"]
+        stats = (
+            f"RMSE {self.rmse:.4g} ({100 * self.relative_rmse:.2f}% of the data range), "
+            f"R^2 {self.r_squared:.6f}, AIC {self.aic:.2f}, {self.x.size} points, "
+            f"{self.nfev} evaluations ({self.backend})"
+        )
+        title = f"fit of '{self.model.name}'" + (f" to {self.dataset}" if self.dataset else "")
+        if format == "markdown":
+            lines = [
+                f"### {title}",
+                "",
+                "| " + " | ".join(headers) + " |",
+                "|" + "---|" * len(headers),
+            ]
+            lines += ["| " + " | ".join(r) + " |" for r in self._rows()]
+            return "\n".join([*lines, "", stats, *(f"- warning: {w}" for w in self.warnings)])
+        if format != "text":
+            from devicekit.errors import InvalidInput
+
+            raise InvalidInput(f"report format {format!r}: choose text, markdown or json")
+        from devicekit.cli import format_table
+
+        text = f"{title}\n{format_table(headers, self._rows())}\n{stats}"
+        return text + "".join(f"\nwarning: {w}" for w in self.warnings)
+
+    def __str__(self) -> str:
+        return self.report()
+
+    def plot(self, path=None, *, force: bool = False):
+        """Data and fit, with a residual panel below; saved to ``path`` if given."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, (top, bottom) = plt.subplots(
+            2, 1, sharex=True, figsize=(7, 5), gridspec_kw={"height_ratios": [3, 1]}
+        )
+        order = np.argsort(self.x)
+        grid = np.linspace(self.x.min(), self.x.max(), 400)
+        top.plot(self.x, self.y, "o", ms=4, color="black", label="data")
+        top.plot(grid, self.predict(grid), color="tab:red", label=f"{self.model.name} fit")
+        top.set_ylabel(f"{self.model.y}")
+        top.legend()
+        top.set_title(f"{self.dataset or 'data'}: RMSE {100 * self.relative_rmse:.2f}% of range")
+        bottom.plot(self.x[order], (self.y - self.predict())[order], "o-", ms=3, color="tab:blue")
+        bottom.axhline(0.0, color="gray", lw=0.8)
+        bottom.set_ylabel("residual")
+        bottom.set_xlabel(f"{self.model.x} [V]")
+        figure.tight_layout()
+        if path is not None:
+            from devicekit.commands.simulate import save_figure
+
+            save_figure(figure, path, force)
+        return figure
+
+    # ------------------------------------------------------------------ SPICE
+    def verify_in_spice(self) -> dict:
+        """Compile the fitted model, run the measurement's protocol (a DC sweep over the
+        measured voltages) in ngspice, and compare with the native prediction.
+
+        Returns
+        -------
+        dict
+            ``max_deviation`` [unit of y] and ``relative`` (max deviation / data range).
+        """
+        from devicekit.fit.spice import evaluate_in_spice
+
+        if self.model.spice_check is not None:
+            spice = self.model.spice_check(self.values, self.x)
+        else:
+            spice = evaluate_in_spice(self.model, self.values, self.x)
+        deviation = float(np.max(np.abs(spice - self.predict())))
+        return {
+            "max_deviation": deviation,
+            "relative": deviation / self.data_range,
+            "points": int(self.x.size),
+        }
+
+    def to_card(self) -> str:
+        """A model card (TOML) of the fitted model, with the fit's provenance."""
+        from devicekit.fit.spice import fitted_card
+
+        return fitted_card(self)
+
+
+def _finite(value):
+    value = float(value)
+    return value if np.isfinite(value) else None
