@@ -9,7 +9,12 @@ import importlib
 import platform
 import sys
 
-BENCHMARKS = ["bench.bench_startup", "bench.bench_spice", "bench.bench_instructions"]
+BENCHMARKS = [
+    "bench.bench_startup",
+    "bench.bench_spice",
+    "bench.bench_instructions",
+    "bench.bench_fit",
+]
 
 
 def main(argv: list[str]) -> int:

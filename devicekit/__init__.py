@@ -48,16 +48,32 @@ _LAZY = {
     "find_threshold": "devicekit.spikes",
     "fi_curve": "devicekit.spikes",
     "spike_times": "devicekit.spikes",
+    "load_measurement": "devicekit.measurements.loader",
+    "fit": "devicekit.fit",  # a callable module: devicekit.fit(model, data)
+    "fit_permeability_ratios": "devicekit.fit.routines",
+    "fit_hh_kinetics": "devicekit.fit.routines",
     "Op": "devicekit.analyses",
     "DCSweep": "devicekit.analyses",
     "Transient": "devicekit.analyses",
 }
-_SUBMODULES = {"electrochem", "models", "units", "errors", "cli", "spice", "expr", "native"}
+_SUBMODULES = {
+    "electrochem",
+    "models",
+    "units",
+    "errors",
+    "cli",
+    "spice",
+    "expr",
+    "native",
+    "measurements",
+}
 
 __all__ = sorted([*_LAZY, "__version__"])
 
 
 def __getattr__(name: str):
+    if name == "fit":  # the package is callable (see devicekit/fit/__init__.py)
+        return importlib.import_module("devicekit.fit")
     if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
@@ -97,6 +113,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         mullins_noda_potential,
         pump_resting_potential,
     )
+    from devicekit.fit.core import fit  # noqa: F401
+    from devicekit.fit.routines import fit_hh_kinetics, fit_permeability_ratios  # noqa: F401
+    from devicekit.measurements.loader import load_measurement  # noqa: F401
     from devicekit.models.cards import load_model, save_model  # noqa: F401
     from devicekit.models.ions import STANDARD_SOLUTIONS, Ion, get_ion, get_solution  # noqa: F401
     from devicekit.simulation import simulate  # noqa: F401

@@ -23,7 +23,11 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 
 # sub-command modules, imported only when their command runs (keeps start-up fast)
-_COMMAND_MODULES = ("devicekit.commands.electrochem", "devicekit.commands.simulate")
+_COMMAND_MODULES = (
+    "devicekit.commands.electrochem",
+    "devicekit.commands.simulate",
+    "devicekit.commands.fit",
+)
 
 
 class UsageError(DevicekitError):

@@ -189,7 +189,7 @@ def test_user_mistakes_give_one_line_and_exit_2(args, fragment):
     assert fragment in lines[0]
 
 
-@pytest.mark.parametrize("command", ["nernst", "ghk", "rest", "demo", "models", "simulate"])
+@pytest.mark.parametrize("command", ["nernst", "ghk", "rest", "demo", "models", "simulate", "fit"])
 def test_help_has_an_example(command):
     result = run_cli(command, "--help", check=True)
     assert "Example" in result.stdout and "--json" in result.stdout

@@ -197,7 +197,69 @@ def _sigmoid():
     )
 
 
+def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
+    """Steady-state I-V of an HH channel (every gate at x_inf), fitting its maximal
+    conductance and battery; in ngspice it is the compiled channel under a DC sweep."""
+    import dataclasses
+
+    from devicekit.models.cards import load_model
+    from devicekit.models.channels import Environment, steady_state_current
+
+    if isinstance(channel, str):
+        model_name, _, channel_name = channel.partition(":")
+        membrane = load_model(model_name)
+        found = {c.name: c for c in membrane.channels}
+        if channel_name not in found:
+            raise InvalidInput(
+                f"model {model_name!r} has no channel {channel_name!r}; it has {sorted(found)}"
+            )
+        base, temperature = found[channel_name], membrane.temperature
+    else:
+        base, temperature = channel, 310.15
+    env = Environment(temperature)
+
+    def with_values(values):
+        return dataclasses.replace(
+            base, conductance=values["g_max"], reversal_potential=values["E"]
+        )
+
+    def function(v, values):
+        return area * steady_state_current(with_values(values), env, v)
+
+    def spice_check(values, v):
+        from devicekit.analyses import DCSweep
+        from devicekit.simulation import as_membrane, simulate
+
+        membrane = as_membrane(with_values(values), area=area, temperature=temperature)
+        points = tuple(float(x) for x in v)
+        sweep = DCSweep(min(points), max(points) + 1e-3, 1.0, points=points)
+        frame = simulate(membrane, sweep)
+        return np.interp(v, frame.index.to_numpy(), frame["current"].to_numpy())
+
+    def guess(x, y, _):
+        return {
+            "g_max": float(getattr(base, "conductance", 1.0)),
+            "E": float(base.reversal_potential or 0.0),
+        }
+
+    return FitModel(
+        "channel-iv",
+        "voltage",
+        "current",
+        (
+            ParameterSpec("g_max", "S/m2", 0.0, np.inf, "mS/cm2", 0.1, "maximal conductance"),
+            ParameterSpec("E", "V", -1.0, 1.0, "mV", 1e3, "reversal potential"),
+        ),
+        None,
+        guess,
+        f"steady-state I-V of channel {base.name} (area {area:g} m^2)",
+        function=function,
+        spice_check=spice_check,
+    )
+
+
 FIT_MODELS = {
+    "channel-iv": _channel_iv,
     "ohmic": _ohmic,
     "boltzmann": _boltzmann,
     "sigmoid": _sigmoid,

@@ -164,7 +164,7 @@ class FitResult:
         top.set_ylabel(f"{self.model.y}")
         top.legend()
         top.set_title(f"{self.dataset or 'data'}: RMSE {100 * self.relative_rmse:.2f}% of range")
-        bottom.plot(self.x[order], (self.y - self.predict())[order], "o-", ms=3, color="tab:blue")
+        bottom.plot(self.x[order], (self.y - self.predict())[order], "o", ms=3, color="tab:blue")
         bottom.axhline(0.0, color="gray", lw=0.8)
         bottom.set_ylabel("residual")
         bottom.set_xlabel(f"{self.model.x} [V]")

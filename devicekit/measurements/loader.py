@@ -166,11 +166,11 @@ def load_measurement(path):
     if not lines:
         raise DataFormatError(f"{data_path}: no data rows (only comments or blank lines)")
     delimiter_name = fmt.get("delimiter")
-    if delimiter_name is None:
-        first = lines[0][1]
-        delimiter = (
-            "\t" if "\t" in first else "," if "," in first else ";" if ";" in first else None
-        )
+    if delimiter_name is None:  # by extension, else by what the first line contains
+        by_suffix = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
+        delimiter = by_suffix.get(data_path.suffix.lower())
+        if delimiter is None:
+            delimiter = next((d for d in ("\t", ",", ";") if d in lines[0][1]), None)
     elif delimiter_name in _DELIMITERS:
         delimiter = _DELIMITERS[delimiter_name]
     else:

@@ -1,0 +1,120 @@
+"""``devicekit fit``: fit a model to a measured data set."""
+
+from __future__ import annotations
+
+from devicekit.errors import InvalidInput
+from devicekit.units import parse_quantity
+
+
+def _options(args) -> dict:
+    if args.model != "ghk":
+        given = [f for f in ("ion", "inside", "outside", "area") if getattr(args, f)]
+        if given:
+            raise InvalidInput(f"--{given[0]} applies to --model ghk only")
+        return {}
+    missing = [f"--{f}" for f in ("ion", "inside", "outside", "area") if not getattr(args, f)]
+    if missing:
+        raise InvalidInput(
+            f"--model ghk needs {', '.join(missing)} (for example --ion K "
+            "--inside 140mM --outside 5mM --area 1um2)"
+        )
+    return {
+        "ion": args.ion,
+        "c_in": parse_quantity(args.inside, "concentration", name="--inside"),
+        "c_out": parse_quantity(args.outside, "concentration", name="--outside"),
+        "area": parse_quantity(args.area, "area", name="--area"),
+        "temperature": parse_quantity(args.temperature, "temperature", name="--temperature"),
+    }
+
+
+def _fit(args) -> int:
+    import warnings
+    from pathlib import Path
+
+    from devicekit.cli import emit
+    from devicekit.errors import ConvergenceWarning
+    from devicekit.fit import fit
+    from devicekit.io import write_text_atomic
+    from devicekit.measurements import load_measurement
+
+    for path in (args.out, args.plot):  # refuse before fitting, not after
+        if path and not args.force and Path(path).exists():
+            raise InvalidInput(f"{path!r} exists; choose another name or add --force")
+    data = load_measurement(args.dataset)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        result = fit(args.model, data, x=args.x, y=args.y, backend=args.backend, **_options(args))
+    data_out = result.as_dict()
+    if args.verify:
+        data_out["spice_check"] = result.verify_in_spice()
+    if args.out:
+        write_text_atomic(args.out, result.to_card(), force=args.force)
+    if args.plot:
+        result.plot(args.plot, force=args.force)
+    text = result.report(args.report)
+    if args.verify:
+        check = data_out["spice_check"]
+        text += (
+            f"\nngspice check: largest deviation {check['max_deviation']:.3g} "
+            f"({check['relative']:.2g} of the data range)"
+        )
+    for label, path in (("fitted card", args.out), ("figure", args.plot)):
+        if path:
+            text += f"\n{label} written to {path}"
+    emit(args, data_out, text)
+    return 1 if caught and args.strict else 0
+
+
+def register(commands, formatter) -> None:
+    from devicekit.cli import add_json_flag
+    from devicekit.fit.models import FIT_MODELS
+
+    p = commands.add_parser(
+        "fit",
+        help="fit a model to a measured data set",
+        formatter_class=formatter,
+        description="Least-squares fit (lmfit) with standard errors, 95% intervals, RMSE, R^2 "
+        "and AIC. A poorly determined fit says so in a warning line.",
+        epilog="Examples:\n"
+        "  devicekit fit measurements/howorka_dna_nanopore_iv.toml --model ohmic\n"
+        "  devicekit fit measurements/kamsma_conical_channel_ginf.toml --model sigmoid "
+        "\\\n      --out fitted.toml --plot fit.png --verify\n"
+        "  devicekit fit iv.csv --model ghk --ion K --inside 140mM --outside 5mM "
+        "--area 1um2",
+    )
+    p.add_argument("dataset", help="a data set: its .toml metadata or its data file")
+    p.add_argument("--model", required=True, choices=sorted(FIT_MODELS), help="the model to fit")
+    p.add_argument("--x", help="column of the independent variable (default: the model's)")
+    p.add_argument("--y", help="column to fit (default: the model's)")
+    p.add_argument(
+        "--backend",
+        choices=["native", "spice"],
+        default="native",
+        help="evaluate the model natively (default) or in ngspice",
+    )
+    p.add_argument("--ion", help="ghk: the permeant ion (K, Na, Ca...)")
+    p.add_argument("--inside", metavar="C", help="ghk: inside concentration, e.g. 140mM")
+    p.add_argument("--outside", metavar="C", help="ghk: outside concentration, e.g. 5mM")
+    p.add_argument("--area", metavar="A", help="ghk: membrane or pore area, e.g. 1um2")
+    p.add_argument(
+        "--temperature", default="20degC", metavar="T", help="ghk: temperature (default 20degC)"
+    )
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="also evaluate the fitted model in ngspice and report the deviation",
+    )
+    p.add_argument(
+        "--report",
+        choices=["text", "markdown"],
+        default="text",
+        help="format of the printed report",
+    )
+    p.add_argument("--out", metavar="TOML", help="write the fitted model card")
+    p.add_argument("--plot", metavar="PNG", help="write data, fit and residuals")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when the fit is poorly determined"
+    )
+    add_json_flag(p)
+    p.set_defaults(handler=_fit)
