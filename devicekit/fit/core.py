@@ -110,11 +110,25 @@ def fit(
         raise InvalidInput(f"backend {backend!r} is unknown; choose 'native' or 'spice'")
     start = model.guess(xs, ys, {})
     start.update(initial or {})
+    # lmfit works on parameters scaled to order one (value / |start|): physical parameters span
+    # many decades (a permeability of 1e-6 m/s beside a ratio of 0.1), and unscaled they make
+    # the covariance ill-conditioned
+    scales = {
+        p.name: _scale(start[p.name] if p.name not in fixed else fixed[p.name])
+        for p in model.parameters
+    }
     params = lmfit.Parameters()
     for p in model.parameters:
         value = fixed.get(p.name, start[p.name])
         value = float(np.clip(value, p.minimum, p.maximum))
-        params.add(p.name, value=value, min=p.minimum, max=p.maximum, vary=p.name not in fixed)
+        k = scales[p.name]
+        params.add(
+            p.name, value=value / k, min=p.minimum / k, max=p.maximum / k, vary=p.name not in fixed
+        )
+
+    def physical(scaled):
+        return {name: value * scales[name] for name, value in scaled.items()}
+
     evaluations = {"n": 0}
     if backend == "spice":
         from devicekit.fit.spice import evaluate_in_spice
@@ -133,26 +147,31 @@ def fit(
     scale = float(np.ptp(ys)) or float(np.max(np.abs(ys))) or 1.0
 
     def residual(p):
-        return (predict(p.valuesdict()) - ys) / scale
+        return (predict(physical(p.valuesdict())) - ys) / scale
 
     minimizer = lmfit.Minimizer(residual, params, nan_policy="raise")
     try:
         out = minimizer.minimize(method="least_squares", max_nfev=max_evaluations)
     except (ValueError, ArithmeticError) as error:
         raise FitError(f"fit of {model.name!r} failed: {error}; start: {start}") from None
-    last = {k: v.value for k, v in out.params.items()}
+    last = physical({k: v.value for k, v in out.params.items()})
     if not out.success:
         raise FitError(
             f"fit of {model.name!r} did not converge: {out.message}; last parameters: {last}"
         )
-    return _result(model, out, xs, ys, scale, dataset, backend, evaluations["n"], fixed)
+    return _result(model, out, xs, ys, scales, dataset, backend, evaluations["n"])
 
 
-def _result(model, out, xs, ys, scale, dataset, backend, nfev, fixed) -> FitResult:
+def _scale(value: float) -> float:
+    value = abs(float(value))
+    return value if np.isfinite(value) and value > 0 else 1.0
+
+
+def _result(model, out, xs, ys, scales, dataset, backend, nfev) -> FitResult:
     import pandas as pd
     from scipy import stats
 
-    values = {k: float(v.value) for k, v in out.params.items()}
+    values = {k: float(v.value) * scales[k] for k, v in out.params.items()}
     prediction = model(xs, values)
     residuals = ys - prediction
     n, k = xs.size, sum(p.vary for p in out.params.values())
@@ -164,11 +183,12 @@ def _result(model, out, xs, ys, scale, dataset, backend, nfev, fixed) -> FitResu
     t95 = float(stats.t.ppf(0.975, max(n - k, 1)))
     stderr, ci95, notes = {}, {}, []
     for name, p in out.params.items():
-        err = (
-            float(p.stderr)
-            if (p.vary and p.stderr is not None)
-            else (0.0 if not p.vary else np.nan)
-        )
+        if not p.vary:
+            err = 0.0
+        elif p.stderr is None:
+            err = np.nan
+        else:
+            err = float(p.stderr) * scales[name]  # back from the scaled parameter
         stderr[name] = err
         ci95[name] = (values[name] - t95 * err, values[name] + t95 * err)
         if p.vary and not np.isfinite(err):
@@ -179,7 +199,7 @@ def _result(model, out, xs, ys, scale, dataset, backend, nfev, fixed) -> FitResu
                 f"value {values[name]:.3g}"
             )
         if p.vary and (_at(p.value, p.min) or _at(p.value, p.max)):
-            notes.append(f"{name} = {p.value:.4g} sits at its bound; the model may not fit")
+            notes.append(f"{name} = {values[name]:.4g} sits at its bound; the model may not fit")
     names = [name for name, p in out.params.items() if p.vary]
     if out.covar is not None:
         sd = np.sqrt(np.diag(out.covar))

@@ -103,38 +103,71 @@ def _ohmic():
     )
 
 
-def _ghk(ion: str, c_in: float, c_out: float, temperature: float, area: float):
+def _ghk(
+    ion: str | None = None,
+    c_in: float | None = None,
+    c_out: float | None = None,
+    *,
+    ions: dict | None = None,
+    temperature: float,
+    area: float,
+):
+    """GHK I-V of one ion (``ion``, ``c_in``, ``c_out``: fit P) or of several
+    (``ions={"K": (c_in, c_out), "Na": (...)}``: fit P of the first and the ratios of the
+    others to it). Each ion's current is written in series-battery form, zero at its own Nernst
+    potential, with exprel at V = 0 (as devicekit.models.channels.GHKChannel)."""
     from devicekit.electrochem.constants import CODATA
     from devicekit.models.ions import get_ion
 
-    z = get_ion(ion).valence
+    if ions is None:
+        if ion is None or c_in is None or c_out is None:
+            raise InvalidInput("ghk fit: give ion, c_in and c_out, or ions={ion: (c_in, c_out)}")
+        ions = {ion: (c_in, c_out)}
+    names = list(ions)
+    reference = names[0]
     vt = CODATA.boltzmann * temperature / CODATA.elementary_charge
-    e = vt / z * (np.log(c_out) - np.log(c_in))
 
-    def build(P, **_):
-        return (
-            (area * z * CODATA.faraday * c_in)
-            * P
-            * (1.0 - exp(-(z / vt) * (V - e)))
-            / exprel(-(z / vt) * V)
-        )
+    def one(symbol, weight):
+        z = get_ion(symbol).valence
+        inside, outside = ions[symbol]
+        e = vt / z * (np.log(outside) - np.log(inside))
+        scale = area * z * CODATA.faraday * inside
+        return weight * scale * (1.0 - exp(-(z / vt) * (V - e))) / exprel(-(z / vt) * V)
+
+    def build(P, **ratios):
+        total = one(reference, 1.0)
+        for symbol in names[1:]:
+            total = total + one(symbol, ratios[f"ratio_{symbol}"])
+        return P * total
 
     def guess(x, y, _):
         from devicekit.electrochem import ghk_current_density
 
-        unit = area * ghk_current_density(x, 1.0, c_in, c_out, z, temperature)
-        scale = float(np.dot(unit, y) / np.dot(unit, unit))
-        return {"P": max(scale, 1e-300)}
+        inside, outside = ions[reference]
+        z = get_ion(reference).valence
+        unit = area * ghk_current_density(x, 1.0, inside, outside, z, temperature)
+        start = {"P": max(abs(float(np.dot(unit, y) / np.dot(unit, unit))), 1e-300)}
+        start.update({f"ratio_{symbol}": 0.1 for symbol in names[1:]})
+        return start
 
+    parameters = (
+        ParameterSpec("P", "m/s", 0.0, np.inf, "cm/s", 100.0, f"permeability to {reference}"),
+        *(
+            ParameterSpec(
+                f"ratio_{symbol}", "1", 0.0, 1e3, description=f"P_{symbol} / P_{reference}"
+            )
+            for symbol in names[1:]
+        ),
+    )
+    listing = ", ".join(f"{k} {ci:g}/{co:g}" for k, (ci, co) in ions.items())
     return FitModel(
         "ghk",
         "voltage",
         "current",
-        (ParameterSpec("P", "m/s", 0.0, np.inf, "cm/s", 100.0, f"permeability to {ion}"),),
+        parameters,
         build,
         guess,
-        f"GHK current of {ion} ({c_in:g} / {c_out:g} mol/m^3 in/out, {temperature:g} K, "
-        f"area {area:g} m^2)",
+        f"GHK current of {listing} mol/m^3 (in/out), {temperature:g} K, area {area:g} m^2",
     )
 
 
@@ -268,8 +301,8 @@ FIT_MODELS = {
 
 
 def get_fit_model(name: str, **options) -> FitModel:
-    """A fit model by name; ``ghk`` needs ``ion``, ``c_in``, ``c_out``, ``temperature`` and
-    ``area``."""
+    """A fit model by name; ``ghk`` needs ``temperature``, ``area`` and either ``ion``,
+    ``c_in``, ``c_out`` or ``ions``; ``channel-iv`` takes ``channel`` and ``area``."""
     if isinstance(name, FitModel):
         return name
     if name not in FIT_MODELS:
