@@ -99,11 +99,15 @@ def test_ghk_model_is_the_ghk_current():
 
 def test_round_trip_permeability_ratios():
     inside = {"K": 140.0, "Na": 15.0, "Cl": 10.0}
-    # ion substitution: K+ replaces Na+, and an impermeant anion replaces Cl-, 7 x 4 conditions
+    # ion substitution with each ion varied on its own (Na+ replaced by an impermeant cation,
+    # Cl- by an impermeant anion, K+ raised): 3 x 3 x 3 conditions. Designed so, the ratios'
+    # relative standard errors are about 1% (0.97% and 0.88%, 20 seeds), where substituting
+    # K+ for Na+ alone leaves 2 to 4% at this noise.
     outside = [
-        {"K": k, "Na": 150.0 - k, "Cl": cl}
-        for k in (2.5, 5.0, 10.0, 20.0, 40.0, 80.0, 140.0)
-        for cl in (5.0, 20.0, 60.0, 120.0)
+        {"K": k, "Na": na, "Cl": cl}
+        for k in (1.0, 2.5, 5.0)
+        for na in (10.0, 50.0, 150.0)
+        for cl in (5.0, 40.0, 150.0)
     ]
     true = {"ratio_Na": 0.05, "ratio_Cl": 0.45}
     ions = sorted(inside)
@@ -116,11 +120,7 @@ def test_round_trip_permeability_ratios():
         ]
     )
     result = fit_permeability_ratios(noisy(clean, seed=3), inside, outside)
-    # Within 3 standard errors, as issue 4 asks. Its "within 2%" is out of reach here: with
-    # sigma = 1% of the reversal potentials' range (about 1 mV) these 28 conditions leave
-    # relative standard errors of 2.1% (Na) and 4.2% (Cl), measured over 20 seeds; 2% would
-    # need about 250 conditions. The bound below is 10%.
-    _recovered(result, true, 0.10)
+    _recovered(result, true, 0.02)
     _spice_agrees(result)  # zero-current potentials of GHK membranes in ngspice
 
 
