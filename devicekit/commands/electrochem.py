@@ -114,9 +114,10 @@ def _conc(value: float) -> str:
 
 # --------------------------------------------------------------------------- nernst
 def _nernst(args) -> int:
-    from devicekit.cli import emit, format_table
+    from devicekit.cli import emit
     from devicekit.electrochem import activity_coefficient, nernst_potential
     from devicekit.models.ions import get_ion, get_solution
+    from devicekit.text import format_table
 
     temperature = _temperature(args.temperature)
     constants = _constants(args)
@@ -260,8 +261,9 @@ def _specs_from_args(args, need_permeability):
 def _ghk(args) -> int:
     import numpy as np
 
-    from devicekit.cli import emit, format_table
+    from devicekit.cli import emit
     from devicekit.electrochem import ghk_voltage
+    from devicekit.text import format_table
 
     temperature = _temperature(args.temperature)
     constants = _constants(args)
@@ -347,13 +349,14 @@ def _parse_conductances(items, specs):
 def _rest(args) -> int:
     import numpy as np
 
-    from devicekit.cli import emit, format_table
+    from devicekit.cli import emit
     from devicekit.electrochem import (
         chord_conductance_potential,
         ghk_voltage,
         mullins_noda_potential,
         pump_resting_potential,
     )
+    from devicekit.text import format_table
 
     temperature = _temperature(args.temperature)
     constants = _constants(args)
@@ -486,7 +489,8 @@ def textbook_table():
 
 
 def _demo(args) -> int:
-    from devicekit.cli import emit, format_table
+    from devicekit.cli import emit
+    from devicekit.text import format_table
 
     rows = textbook_table()
     text = "devicekit demo: textbook electrochemistry\n" + format_table(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from devicekit.errors import InvalidInput, UnitError
+from devicekit.plotting import TRACE_UNITS, plot_transient, save_figure
 from devicekit.units import parse_quantity
-
-_UNITS = {"v": "V", "stimulus": "A", "clamp_current": "A", "current": "A"}
 
 
 def _models(args) -> int:
-    from devicekit.cli import emit, format_table
+    from devicekit.cli import emit
     from devicekit.models.builtin import BUILTIN_MODELS
+    from devicekit.text import format_table
 
     rows = [[name, description] for name, (_, description) in BUILTIN_MODELS.items()]
     data = {"models": [{"name": n, "description": d} for n, d in rows]}
@@ -39,52 +39,9 @@ def _stimulus(text: str, delay: float, width: float | None):
 
 def _labelled(frame):
     """Columns with their units, for CSV files: 'v [V]', gates '[1]'."""
-    out = frame.rename(columns={c: f"{c} [{_UNITS.get(c, '1')}]" for c in frame.columns})
+    out = frame.rename(columns={c: f"{c} [{TRACE_UNITS.get(c, '1')}]" for c in frame.columns})
     out.index.name = f"{frame.index.name} [{'s' if frame.index.name == 'time' else 'V'}]"
     return out
-
-
-def plot_transient(frame, title: str):
-    """A figure of V(t) [mV] and the gates; returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    gates = [c for c in frame.columns if c not in _UNITS]
-    rows = 2 if gates else 1
-    figure, axes = plt.subplots(
-        rows, 1, sharex=True, figsize=(8, 5 if gates else 3.2), squeeze=False
-    )
-    t = frame.index.to_numpy() * 1e3
-    axes[0, 0].plot(t, frame["v"].to_numpy() * 1e3, color="black", lw=1)
-    axes[0, 0].set_ylabel("V [mV]")
-    axes[0, 0].set_title(title)
-    if gates:
-        for gate in gates:
-            axes[1, 0].plot(t, frame[gate].to_numpy(), lw=1, label=gate)
-        axes[1, 0].set_ylabel("gates [1]")
-        axes[1, 0].set_ylim(-0.02, 1.02)
-        axes[1, 0].legend(loc="upper right", ncol=min(len(gates), 4), fontsize=8)
-    axes[-1, 0].set_xlabel("time [ms]")
-    figure.tight_layout()
-    return figure
-
-
-def save_figure(figure, path, force: bool) -> None:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    from devicekit.io import write_bytes_atomic
-
-    buffer = io.BytesIO()
-    suffix = str(path).rsplit(".", 1)[-1].lower()
-    if suffix not in ("png", "pdf", "svg"):
-        raise InvalidInput(f"--plot {str(path)!r}: use a .png, .pdf or .svg file name")
-    figure.savefig(buffer, format=suffix, dpi=120)
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue(), force=force)
 
 
 def _check_outputs(args) -> None:

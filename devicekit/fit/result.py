@@ -139,7 +139,7 @@ class FitResult:
             from devicekit.errors import InvalidInput
 
             raise InvalidInput(f"report format {format!r}: choose text, markdown or json")
-        from devicekit.cli import format_table
+        from devicekit.text import format_table
 
         text = f"{title}\n{format_table(headers, self._rows())}\n{stats}"
         return text + "".join(f"\nwarning: {w}" for w in self.warnings)
@@ -170,7 +170,7 @@ class FitResult:
         bottom.set_xlabel(f"{self.model.x} [V]")
         figure.tight_layout()
         if path is not None:
-            from devicekit.commands.simulate import save_figure
+            from devicekit.plotting import save_figure
 
             save_figure(figure, path, force)
         return figure
