@@ -101,6 +101,8 @@ def _build_table() -> dict[str, Unit]:
     for prefix in ("", "m", "u"):
         for name in (f"1/{prefix}s", f"/{prefix}s"):
             table[name] = Unit("frequency", float(1 / _PREFIXES[prefix]))
+    for name, factor in (("1/V", 1.0), ("/V", 1.0), ("1/mV", 1e3), ("/mV", 1e3)):
+        table[name] = Unit("inverse_voltage", factor)
     table["min"] = Unit("time", 60.0)
     table["Hz"] = Unit("frequency", 1.0)
     table["kHz"] = Unit("frequency", 1e3)
@@ -141,6 +143,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "permeability": ("m/s", "1e-6cm/s"),
     "frequency": ("1/s", "0.1/ms"),
     "area": ("m2", "1cm2"),
+    "inverse_voltage": ("1/V", "-28.8/V"),
     "diffusivity": ("m2/s", "1e-9m2/s"),
     "viscosity": ("Pa*s", "1.01mPa*s"),
     "charge_density": ("C/m2", "-0.0015e/nm2"),

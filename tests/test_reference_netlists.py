@@ -5,6 +5,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from devicekit.spice.engine import engine
@@ -41,4 +42,5 @@ def test_runs_through_pyspice(model):
         (FOLDER / f"{model}.cir").read_text(), ["time", "v(vm)"], expect_until=duration
     )
     v = run.vectors["v(vm)"]
-    assert v.max() > 0.0  # every reference run fires at least one spike above 0 mV
+    # neurons fire at least one spike above 0 mV; the memristor is driven to +-1.5 V
+    assert np.all(np.isfinite(v)) and v.max() > 0.0

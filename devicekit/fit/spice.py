@@ -8,28 +8,23 @@ import numpy as np
 from devicekit.expr import SPICE_FUNCTIONS, to_spice
 from devicekit.spice.compiler import num
 
-__all__ = ["evaluate_in_spice", "fitted_card", "model_netlist"]
+__all__ = ["evaluate_expression_in_spice", "evaluate_in_spice", "expression_netlist", "fitted_card"]
 
 
-def model_netlist(model, values: dict, voltages) -> str:
-    """A netlist computing the fitted model at each voltage: a B voltage source ``f`` driven
-    by the swept voltage (an index mapped to the exact voltages with pwl(), as the DC benches
-    of devicekit.spice.netlist do), swept by .dc."""
+def expression_netlist(expression, voltages, label: str = "model") -> str:
+    """A netlist evaluating ``expression`` (of v) at each voltage by a DC sweep of a B voltage
+    source; the voltages come from an index mapped through pwl(), so they are exact."""
     voltages = np.asarray(voltages, dtype=float)
     pairs = [f"{i}, {num(v)}" for i, v in enumerate(voltages)]
     body = ",\n+ ".join(", ".join(pairs[i : i + 6]) for i in range(0, len(pairs), 6))
-    expression = to_spice(model.expression(values), {"v": "V(vin)"})
-    params = ", ".join(f"{k} = {num(v)}" for k, v in values.items())
     return (
         "\n".join(
             [
-                f"* devicekit: fitted model '{model.name}' ({params})",
-                f"* {model.description}",
+                f"* devicekit: {label}",
                 SPICE_FUNCTIONS,
                 "vindex index 0 DC 0",
                 f"bvin vin 0 V = pwl(V(index), {body})",
-                f"* f(v) = {model.y} as a voltage: the fitted model evaluated by ngspice",
-                f"bf f 0 V = {expression}",
+                f"bf f 0 V = {to_spice(expression, {'v': 'V(vin)'})}",
                 ".options reltol=1e-12 vntol=1e-15 abstol=1e-18",
                 ".save v(f) v(vin)",
                 f".dc vindex 0 {len(voltages) - 1} 1",
@@ -40,15 +35,24 @@ def model_netlist(model, values: dict, voltages) -> str:
     )
 
 
-def evaluate_in_spice(model, values: dict, voltages) -> np.ndarray:
+def evaluate_expression_in_spice(expression, voltages, label: str = "model") -> np.ndarray:
+    """ngspice's value of ``expression`` at each voltage (any order)."""
     from devicekit.spice.engine import engine
 
     voltages = np.asarray(voltages, dtype=float)
     order = np.argsort(voltages, kind="stable")
-    run = engine().run(model_netlist(model, values, voltages[order]), ["v(f)"])
+    run = engine().run(expression_netlist(expression, voltages[order], label), ["v(f)"])
     result = np.empty_like(voltages)
     result[order] = run.vectors["v(f)"]
     return result
+
+
+def evaluate_in_spice(model, values: dict, voltages) -> np.ndarray:
+    """ngspice's value of a fitted model at each voltage."""
+    params = ", ".join(f"{k} = {num(v)}" for k, v in values.items())
+    return evaluate_expression_in_spice(
+        model.expression(values), voltages, f"fitted model '{model.name}' ({params})"
+    )
 
 
 def fitted_card(result) -> str:

@@ -10,7 +10,7 @@ from devicekit.models.channels import HHChannel, OhmicChannel
 from devicekit.models.kinetics import Gate, RateFunction
 from devicekit.models.membrane import Membrane
 
-__all__ = ["BUILTIN_MODELS", "builtin_model", "hh_squid", "morris_lecar"]
+__all__ = ["BUILTIN_MODELS", "builtin_model", "conical_memristor", "hh_squid", "morris_lecar"]
 
 MS_CM2 = 10.0  # S/m^2 per mS/cm^2
 PER_MS = 1000.0  # 1/s per 1/ms
@@ -109,11 +109,63 @@ def morris_lecar(kind: str = "I") -> Membrane:
     )
 
 
+def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
+    """The conical fluidic memristor of Kamsma et al. (PRL 130, 268401, 2023), published
+    parameters: a channel of conductance g = g0 x, where x relaxes to g_inf(V)/g0 with
+    tau = L^2/(12 D) = 8.3 ms, in series with ``battery`` [V] (0 for the bare device).
+
+    The device is a membrane of area 1 m^2 (so conductances per area are the device's own, in
+    S) with a negligible 1 aF of capacitance across it.
+    """
+    from devicekit.models.iontronic import ConicalChannel
+
+    geometry = geometry or ConicalChannel()
+    gate = Gate("x", 1, inf=geometry.rate(), tau=RateFunction("constant", geometry.tau))
+    return Membrane(
+        name="conical-memristor",
+        capacitance=1e-18,
+        area=1.0,
+        channels=(
+            HHChannel("cone", geometry.bulk_conductance, (gate,), reversal_potential=battery),
+        ),
+        temperature=geometry.temperature,
+        description="conical fluidic memristor (Kamsma et al. 2023), published geometry",
+        reference="T. M. Kamsma, W. Q. Boon, T. ter Rele, C. Spitoni, R. van Roij, Phys. Rev. "
+        "Lett. 130, 268401 (2023), doi:10.1103/PhysRevLett.130.268401",
+    )
+
+
+def memristor_from_sigmoid(values: dict, geometry=None, battery: float = 0.0) -> Membrane:
+    """A conical memristor whose g_inf(V)/g0 is a fitted 4-parameter sigmoid (``low``,
+    ``high``, ``v_mid`` [V], ``width`` [V]; see devicekit.fit.models), with the published
+    channel's g0 and tau: the "accurate smooth fit" for a device the geometry does not match."""
+    import dataclasses
+
+    from devicekit.spice.compiler import num
+
+    base = conical_memristor(geometry, battery)
+    expression = (
+        f"{num(values['low'])} + ({num(values['high'])} - {num(values['low'])}) / "
+        f"(1 + exp(-(v - {num(values['v_mid'])}) / {num(values['width'])}))"
+    )
+    channel = base.channels[0]
+    gate = dataclasses.replace(
+        channel.gates[0], inf=RateFunction("expression", expression=expression)
+    )
+    return dataclasses.replace(
+        base,
+        name="conical-memristor-fitted",
+        channels=(dataclasses.replace(channel, gates=(gate,)),),
+        description="conical memristor with a fitted sigmoid g_inf(V)",
+    )
+
+
 #: name -> (factory, one-line description)
 BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
     "hh-squid": (hh_squid, "Hodgkin-Huxley 1952 squid giant axon, 6.3 degC"),
     "morris-lecar": (lambda: morris_lecar("I"), "Morris-Lecar, type I (SNIC onset)"),
     "morris-lecar-ii": (lambda: morris_lecar("II"), "Morris-Lecar, type II (Hopf onset)"),
+    "conical-memristor": (conical_memristor, "conical fluidic memristor, Kamsma et al. 2023"),
 }
 
 

@@ -46,7 +46,7 @@ from devicekit.errors import InvalidInput, ModelCardError, UnitError
 from devicekit.models.channels import GHKChannel, HHChannel, OhmicChannel
 from devicekit.models.kinetics import FORMS, Gate, RateFunction
 from devicekit.models.membrane import Membrane
-from devicekit.models.stimuli import DC, Pulse, Sine, StepTrain, VoltageClamp
+from devicekit.models.stimuli import DC, Pulse, Sine, SineClamp, StepTrain, VoltageClamp
 from devicekit.units import parse_quantity, quantity_text
 
 __all__ = ["CARD_VERSION", "card_text", "load_model", "parse_card", "save_model"]
@@ -132,8 +132,18 @@ class _Reader:
 
 
 def _rate(reader: _Reader, role: str) -> RateFunction:
-    reader.check_keys({"form", "amplitude", "midpoint", "scale", "expression"})
     form = reader.text("form", required=True)
+    if form == "conical":
+        from devicekit.models.iontronic import ConicalRate
+
+        reader.check_keys({"form", "delta_g", "peclet_per_volt", "radius_ratio", "nodes"})
+        return ConicalRate(
+            float(reader.number("delta_g")),
+            reader.quantity("peclet_per_volt", "inverse_voltage", required=True),
+            float(reader.number("radius_ratio")),
+            int(reader.number("nodes", 32)),
+        )
+    reader.check_keys({"form", "amplitude", "midpoint", "scale", "expression"})
     if form not in FORMS:
         raise ModelCardError(
             f"{reader.source}: {reader.where}.form = {form!r} is unknown; choose one of "
@@ -227,6 +237,13 @@ def _stimulus(reader: _Reader):
         kind_ = "current_density" if per_area else "current"
         amplitudes = tuple(parse_quantity(a, kind_) for a in reader.required("amplitudes"))
         return StepTrain(times, amplitudes, per_area=per_area)
+    if kind == "vsine":
+        reader.check_keys({"kind", "amplitude", "frequency", "offset"})
+        return SineClamp(
+            reader.quantity("amplitude", "voltage", required=True),
+            reader.quantity("frequency", "frequency", required=True),
+            reader.quantity("offset", "voltage", 0.0),
+        )
     if kind == "vclamp":
         reader.check_keys({"kind", "holding", "times", "levels"})
         return VoltageClamp(
@@ -329,6 +346,14 @@ def _q(value: float, kind: str) -> str:
 
 
 def _rate_table(rate: RateFunction, role: str) -> dict:
+    if rate.form == "conical":
+        return {
+            "form": "conical",
+            "delta_g": rate.delta_g,
+            "peclet_per_volt": quantity_text(rate.peclet_per_volt, "/V", "inverse_voltage"),
+            "radius_ratio": rate.radius_ratio,
+            "nodes": rate.nodes,
+        }
     if rate.form == "expression":
         return {"form": "expression", "expression": rate.expression}
     table = {"form": rate.form, "amplitude": _q(rate.amplitude, _RATE_KIND[role])}
@@ -387,6 +412,13 @@ def _stimulus_table(s) -> dict:
             "frequency": quantity_text(s.frequency, "Hz", "frequency"),
             "offset": _q(s.offset, current),
             "delay": _q(s.delay, "time"),
+        }
+    if s.kind == "vsine":
+        return {
+            "kind": "vsine",
+            "amplitude": _q(s.amplitude, "voltage"),
+            "frequency": quantity_text(s.frequency, "Hz", "frequency"),
+            "offset": _q(s.offset, "voltage"),
         }
     if s.kind == "steps":
         return {

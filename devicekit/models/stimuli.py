@@ -18,7 +18,7 @@ import numpy as np
 
 from devicekit.errors import InvalidInput
 
-__all__ = ["DC", "STIMULUS_KINDS", "Pulse", "Sine", "StepTrain", "VoltageClamp"]
+__all__ = ["DC", "STIMULUS_KINDS", "Pulse", "Sine", "SineClamp", "StepTrain", "VoltageClamp"]
 
 DEFAULT_EDGE = 1e-6
 
@@ -251,4 +251,36 @@ class VoltageClamp(_Piecewise):
         return f"PWL({pts})"
 
 
-STIMULUS_KINDS = {c.kind: c for c in (DC, Pulse, StepTrain, Sine, VoltageClamp)}
+@dataclass(frozen=True)
+class SineClamp:
+    """Hold the membrane at ``offset + amplitude sin(2 pi f t)`` [V] (a memristor's
+    fingerprint protocol)."""
+
+    amplitude: float
+    frequency: float
+    offset: float = 0.0
+    kind = "vsine"
+    is_clamp = True
+    per_area = False
+
+    def __post_init__(self):
+        _check(self.frequency > 0, f"sine clamp frequency = {self.frequency!r} Hz must be > 0")
+
+    def value(self, t):
+        t = np.asarray(t, dtype=float)
+        return self.offset + self.amplitude * np.sin(2 * np.pi * self.frequency * t)
+
+    def breakpoints(self, tstop: float) -> list[float]:
+        return []
+
+    def waveform(self, tstop: float):
+        import math
+
+        omega, a, b = 2 * math.pi * self.frequency, self.offset, self.amplitude
+        return lambda t: a + b * math.sin(omega * t)
+
+    def spice(self, scale: float, tstop: float) -> str:
+        return f"SIN({_fmt(self.offset)} {_fmt(self.amplitude)} {_fmt(self.frequency)})"
+
+
+STIMULUS_KINDS = {c.kind: c for c in (DC, Pulse, StepTrain, Sine, VoltageClamp, SineClamp)}

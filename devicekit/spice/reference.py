@@ -12,17 +12,19 @@ from pathlib import Path
 
 from devicekit.analyses import Transient
 from devicekit.models.builtin import BUILTIN_MODELS, builtin_model
-from devicekit.models.stimuli import Pulse
+from devicekit.models.stimuli import Pulse, SineClamp
 from devicekit.spice.compiler import compile_membrane
 from devicekit.spice.netlist import testbench
 
 __all__ = ["REFERENCE_RUNS", "reference_files", "write_reference_files"]
 
-#: model -> (step current density [A/m^2], duration [s]) of its runnable reference netlist
+#: model -> (stimulus, duration [s]) of its runnable reference netlist
 REFERENCE_RUNS = {
-    "hh-squid": (0.1, 0.1),  # 10 uA/cm2 for 100 ms: repetitive firing at 68 Hz
-    "morris-lecar": (0.5, 0.5),  # 50 uA/cm2 for 500 ms: type I, 13 Hz
-    "morris-lecar-ii": (1.0, 0.5),  # 100 uA/cm2 for 500 ms
+    "hh-squid": (Pulse(0.1), 0.1),  # 10 uA/cm2 for 100 ms: repetitive firing at 68 Hz
+    "morris-lecar": (Pulse(0.5), 0.5),  # 50 uA/cm2 for 500 ms: type I, 13 Hz
+    "morris-lecar-ii": (Pulse(1.0), 0.5),  # 100 uA/cm2 for 500 ms
+    # 1.5 V at 1/(2 pi tau) = 19.1 Hz for two periods: the pinched hysteresis loop
+    "conical-memristor": (SineClamp(1.5, 19.098593171027442), 0.1047),
 }
 
 
@@ -32,8 +34,8 @@ def reference_files() -> dict[str, str]:
     for name in BUILTIN_MODELS:
         model = builtin_model(name)
         files[f"{name}.lib"] = compile_membrane(model).text
-        amplitude, duration = REFERENCE_RUNS[name]
-        bench = testbench(model.with_stimuli(Pulse(amplitude)), Transient(duration))
+        stimulus, duration = REFERENCE_RUNS[name]
+        bench = testbench(model.with_stimuli(stimulus), Transient(duration))
         files[f"{name}.cir"] = bench.text
     return files
 
