@@ -8,7 +8,6 @@ tests/hh_reference.py, written independently of devicekit).
 
 from __future__ import annotations
 
-import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -23,15 +22,9 @@ REPEAT = 5
 
 
 def _read_raw(path: Path) -> dict[str, np.ndarray]:
-    """Read an ngspice binary rawfile (real data)."""
-    data = path.read_bytes()
-    head, _, body = data.partition(b"Binary:\n")
-    text = head.decode()
-    nvars = int(re.search(r"No. Variables: (\d+)", text).group(1))
-    npts = int(re.search(r"No. Points: (\d+)", text).group(1))
-    names = re.findall(r"^\s+\d+\s+(\S+)\s+\S+", text.split("\nVariables:\n")[1], re.M)
-    values = np.frombuffer(body[: nvars * npts * 8], dtype=np.float64).reshape(npts, nvars)
-    return {n.lower(): values[:, i] for i, n in enumerate(names)}
+    from devicekit.spice.rawfile import read_rawfile
+
+    return read_rawfile(path)
 
 
 class _Batch:

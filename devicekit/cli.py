@@ -27,6 +27,7 @@ _COMMAND_MODULES = (
     "devicekit.commands.electrochem",
     "devicekit.commands.simulate",
     "devicekit.commands.fit",
+    "devicekit.commands.export",
 )
 
 

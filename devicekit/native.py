@@ -120,17 +120,35 @@ def integrate(
         last = b == tstop
         wanted = samples[(samples >= a) & ((samples <= b) if last else (samples < b))]
         t_eval = np.union1d(wanted, [b])  # b gives the state to restart the next segment from
-        solution = solve_ivp(
-            rhs,
-            (a, b),
-            y,
-            method=method,
-            rtol=rtol,
-            atol=atol,
-            t_eval=t_eval,
-            events=None if clamp else crossing,
-            max_step=max_step,
-        )
+        try:
+            solution = solve_ivp(
+                rhs,
+                (a, b),
+                y,
+                method=method,
+                rtol=rtol,
+                atol=atol,
+                t_eval=t_eval,
+                events=None if clamp else crossing,
+                max_step=max_step,
+            )
+        except ValueError:
+            # scipy's event root finder can fail on LSODA's dense output when the trace only
+            # touches the threshold; integrate without it and take crossings from the samples
+            solution = solve_ivp(
+                rhs,
+                (a, b),
+                y,
+                method=method,
+                rtol=rtol,
+                atol=atol,
+                t_eval=t_eval,
+                max_step=max_step,
+            )
+            if not clamp and solution.success:
+                from devicekit.spikes import spike_times
+
+                spikes.extend(spike_times(solution.t, solution.y[0], threshold))
         if not solution.success:
             raise SimulationError(
                 f"native integration failed at t = {solution.t[-1]:g} s: {solution.message}"

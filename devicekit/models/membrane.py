@@ -152,21 +152,25 @@ class Membrane:
 
     def resting_state(self) -> dict[str, float]:
         """Rest without stimulus: V where the steady-state ionic current is zero, with the gates
-        at their steady state. Picks the stable root (dI/dV > 0) nearest -70 mV."""
+        at their steady state. The search spans the channels' batteries (a rest lies between
+        the extreme reversal potentials), and picks the most negative stable root
+        (dI/dV > 0)."""
         from scipy.optimize import brentq
 
         from devicekit.expr import evaluate
 
         eq = self.equations()
-        # steady-state total current as a function of v alone
         substitute = {s: eq.steady_states[s] for s in eq.states}
 
         def current(v):
             env = {"v": v, **{s: evaluate(substitute[s], {"v": v}) for s in eq.states}}
             return evaluate(eq.ionic_current, env)
 
-        grid = np.linspace(-0.15, 0.1, 501)
-        values = current(grid)
+        batteries = list(eq.batteries.values())
+        low, high = min([-0.15, *batteries]) - 0.01, max([0.1, *batteries]) + 0.01
+        grid = np.linspace(low, high, max(501, int((high - low) / 5e-4)))
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = current(grid)
         roots = []
         for i in np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)[0]:
             if values[i] < values[i + 1]:  # increasing through zero: stable for current clamp
@@ -177,10 +181,10 @@ class Membrane:
                 )
         if not roots:
             raise InvalidInput(
-                f"membrane {self.name!r} has no stable resting potential between -150 and "
-                "+100 mV without stimulus"
+                f"membrane {self.name!r} has no stable resting potential between "
+                f"{low * 1e3:.0f} and {high * 1e3:.0f} mV without stimulus"
             )
-        v = min(roots, key=lambda r: abs(r + 0.07))
+        v = min(roots)
         state = {"v": float(v)}
         state.update({s: float(evaluate(substitute[s], {"v": v})) for s in eq.states})
         return state

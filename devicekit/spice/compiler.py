@@ -64,6 +64,9 @@ class Formulation:
 
     rate_nodes: bool = True
     gate_capacitance: float = 1.0
+    #: expose area, C_m and each channel's conductance and battery as subcircuit parameters
+    #: (``params:``), for exported libraries
+    parameters: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,12 +120,17 @@ def compile_membrane(
     names = {"v": vmem, **{state: f"V({node})" for state, node in nodes.items()}}
     area = model.area
     lines = _header(model, "membrane subcircuit (ngspice dialect)")
+    params = _parameters(model, eq) if formulation.parameters else {}
+    header = f".subckt {sub} vm ref"
+    if params:
+        header += " params: " + " ".join(f"{k}={num(v)}" for k, v in params.items())
+    capacitance = "{c_m*area}" if params else num(model.capacitance * area)
     lines += [
-        f".subckt {sub} vm ref",
+        header,
         "* stable exprel(x) = (exp(x) - 1)/x: Taylor series for |x| < 1e-4 (0/0 points)",
         SPICE_FUNCTIONS,
         f"* membrane capacitance: C_m * area = {num(model.capacitance)} F/m^2 * {num(area)} m^2",
-        f"Cm vm ref {num(model.capacitance * area)}",
+        f"Cm vm ref {capacitance}",
     ]
     if formulation.rate_nodes:
         lines += [
@@ -130,14 +138,26 @@ def compile_membrane(
             "Evmem vmem 0 vm ref 1",
         ]
     for channel in model.channels:
-        lines += _channel_lines(model, channel, eq, names, formulation)
+        lines += _channel_lines(model, channel, eq, names, formulation, bool(params))
     lines.append(f".ends {sub}")
     return CompiledSubcircuit(
         sub, "\n".join(lines) + "\n", ("vm", "ref"), {state: node for state, node in nodes.items()}
     )
 
 
-def _channel_lines(model, channel, eq, names, formulation) -> list[str]:
+def _parameters(model, eq) -> dict[str, float]:
+    """The exported parameters: area [m^2], c_m [F/m^2], and per channel g_<ch> (S/m^2 or
+    m/s for GHK) and e_<ch> [V]."""
+    params = {"area": model.area, "c_m": model.capacitance}
+    for channel in model.channels:
+        ch = channel.name.lower()
+        size = getattr(channel, "conductance", None)
+        params[f"g_{ch}"] = size if size is not None else channel.permeability
+        params[f"e_{ch}"] = eq.batteries[channel.name]
+    return params
+
+
+def _channel_lines(model, channel, eq, names, formulation, parametrized=False) -> list[str]:
     ch = channel.name.lower()
     battery = eq.batteries[channel.name]
     gates = " * ".join(f"{g.name}^{g.power}" for g in channel.gates) or "constant"
@@ -149,7 +169,9 @@ def _channel_lines(model, channel, eq, names, formulation) -> list[str]:
     lines = [
         f"* channel {channel.name} ({channel.kind}, {gates}): conductance in series with its "
         f"battery E = {battery * 1e3:.6g} mV ({origin})",
-        f"V{ch}_e {ch}_e ref DC {num(battery)}",
+        f"V{ch}_e {ch}_e ref DC {{e_{ch}}}"
+        if parametrized
+        else f"V{ch}_e {ch}_e ref DC {num(battery)}",
     ]
     phi = channel.phi(model.temperature) if hasattr(channel, "phi") else 1.0
     states, rate_lines, local = {}, [], dict(names)
@@ -170,10 +192,19 @@ def _channel_lines(model, channel, eq, names, formulation) -> list[str]:
     current = channel.current(model.environment, V, E, states)
     # the current flows from vm through the conductance into the battery (outward positive);
     # its driving force (v - e) is the voltage across the conductance alone
+    if parametrized and channel.kind != "ghk":
+        import dataclasses
+
+        # the conductance is g_<ch> * area, read from the parameters: build the current with a
+        # unit conductance and scale it by the parameter symbols
+        unit = dataclasses.replace(channel, conductance=1.0)
+        current = Sym("area") * Sym(f"g_{ch}") * unit.current(model.environment, V, E, states)
+        scale = {"area": "{area}", f"g_{ch}": f"{{g_{ch}}}"}
+    else:
+        current, scale = model.area * current, {}
     current = replace(current, V - E, Sym("drive"))
-    text = to_spice(
-        model.area * current, {**local, "drive": f"V(vm,{ch}_e)", "e": f"V({ch}_e,ref)"}
-    )
+    wiring = {**local, **scale, "drive": f"V(vm,{ch}_e)", "e": f"V({ch}_e,ref)"}
+    text = to_spice(current, wiring)
     lines.append(f"B{ch} vm {ch}_e I = {text}")
     return lines + rate_lines
 

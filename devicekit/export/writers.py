@@ -1,0 +1,64 @@
+"""Writers of exported models.
+
+``spice`` writes a library for ngspice: one ``.subckt <name> vm ref params: ...`` per model,
+with the membrane area, its specific capacitance and each channel's conductance (per area) and
+battery as parameters, so a designer can include it and override them per instance::
+
+    .include hh-squid.lib
+    X1 vm 0 hh_squid area=2e-4
+    Vclamp vm 0 DC 0
+    .dc Vclamp -0.1 0.05 0.001
+
+``card`` writes the model card (TOML) that :func:`devicekit.load_model` reads back exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devicekit.errors import InvalidInput
+
+__all__ = ["FORMATS", "export_text", "write_export"]
+
+#: format -> (file suffix, description)
+FORMATS = {
+    "spice": (".lib", "SPICE library for ngspice: one .subckt per model, with params:"),
+    "card": (".toml", "devicekit model card (TOML), reads back exactly"),
+}
+
+
+def _spice_library(model) -> str:
+    from devicekit import __version__
+    from devicekit.spice.compiler import Formulation, compile_membrane
+
+    sub = compile_membrane(model, Formulation(parameters=True))
+    usage = [
+        f"* devicekit {__version__} SPICE library (ngspice dialect) of '{model.name}'.",
+        "* Usage:",
+        f"*   .include {model.name}.lib",
+        f"*   X1 inside outside {sub.name}            (override any params: per instance)",
+        "* Pins: vm = inside, ref = outside; SI units; current out of vm is outward.",
+        "",
+    ]
+    return "\n".join(usage) + sub.text
+
+
+def export_text(model, fmt: str) -> str:
+    """The exported text of ``model`` in format ``fmt`` (see :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            f"export format {fmt!r} is unknown; valid formats: "
+            + ", ".join(f"{name} ({desc})" for name, (_, desc) in FORMATS.items())
+        )
+    if fmt == "spice":
+        return _spice_library(model)
+    from devicekit.models.cards import card_text
+
+    return card_text(model)
+
+
+def write_export(model, fmt: str, path, *, force: bool = False) -> Path:
+    """Write an export atomically; an existing file is replaced only with ``force``."""
+    from devicekit.io import write_text_atomic
+
+    return write_text_atomic(Path(path), export_text(model, fmt), force=force)

@@ -1,0 +1,28 @@
+"""Read ngspice's binary rawfiles (``ngspice -b -r out.raw``) into numpy arrays."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from devicekit.errors import DataFormatError
+
+__all__ = ["read_rawfile"]
+
+
+def read_rawfile(path) -> dict[str, np.ndarray]:
+    """Vectors of the (last) real-valued plot in a binary rawfile, by lower-case name."""
+    data = Path(path).read_bytes()
+    head, separator, body = data.rpartition(b"Binary:\n")
+    if not separator:
+        raise DataFormatError(f"{path}: not a binary ngspice rawfile")
+    text = head.decode(errors="replace").split("Title:")[-1]
+    if "Flags: real" not in text:
+        raise DataFormatError(f"{path}: only real-valued plots are read")
+    nvars = int(re.search(r"No. Variables:\s*(\d+)", text).group(1))
+    npts = int(re.search(r"No. Points:\s*(\d+)", text).group(1))
+    names = re.findall(r"^\s+\d+\s+(\S+)\s+\S+", text.split("\nVariables:\n")[1], re.M)[:nvars]
+    values = np.frombuffer(body[: nvars * npts * 8], dtype=np.float64).reshape(npts, nvars)
+    return {name.lower(): values[:, i].copy() for i, name in enumerate(names)}
