@@ -313,28 +313,31 @@ def _print(
     call: Callable[[Fn, list[str]], str],
     power: Callable[[str, Expr, str], str],
     parent: int = 0,
+    number: Callable[[float], str] = _number,
 ) -> str:
+    def sub(node, level=0):
+        return _print(node, leaf, call, power, level, number)
+
     if isinstance(expr, Num):
-        text = _number(expr.value)
+        text = number(expr.value)
         return f"({text})" if expr.value < 0 and parent > 0 else text
     if isinstance(expr, Sym):
         return leaf(expr)
     if isinstance(expr, Fn):
-        return call(expr, [_print(a, leaf, call, power) for a in expr.args])
+        return call(expr, [sub(a) for a in expr.args])
     precedence = _PRECEDENCE[expr.op]
     if expr.op == "neg":
-        text = "-" + _print(expr.args[0], leaf, call, power, precedence)
+        text = "-" + sub(expr.args[0], precedence)
     elif expr.op == "**":
-        base = _print(expr.args[0], leaf, call, power, precedence + 1)
-        text = power(base, expr.args[1], _print(expr.args[1], leaf, call, power, precedence + 1))
+        base = sub(expr.args[0], precedence + 1)
+        text = power(base, expr.args[1], sub(expr.args[1], precedence + 1))
         precedence = 5 if text.startswith("(") and text.endswith(")") else precedence
     else:
-        left = _print(expr.args[0], leaf, call, power, precedence)
+        left = sub(expr.args[0], precedence)
         # an equal-precedence right operand keeps its parentheses: a - (b - c) must, and
         # a + (b + c) must too, because floating-point + and * are not associative and the
         # text has to read back as the same tree
-        right_parent = precedence + 1
-        right = _print(expr.args[1], leaf, call, power, right_parent)
+        right = sub(expr.args[1], precedence + 1)
         text = f"{left} {expr.op} {right}"
     return f"({text})" if precedence < parent or (expr.op == "neg" and parent > 0) else text
 
@@ -388,8 +391,16 @@ SPICE_FUNCTIONS = (
 )
 
 
+def _real(value: float) -> str:
+    """A Verilog-A real literal: always with a point or an exponent, since 1/6 is integer
+    division there."""
+    text = repr(float(value))
+    return text if any(c in text for c in ".einf") else text + ".0"
+
+
 def to_verilog_a(expr: Expr, names: Mapping[str, str]) -> str:
-    """Verilog-A syntax; ``exprel`` becomes the analog function ``dk_exprel``."""
+    """Verilog-A syntax; numbers are real literals and ``exprel`` is the analog function
+    ``dk_exprel`` (:data:`VERILOG_A_FUNCTIONS`)."""
 
     def call(fn: Fn, args: list[str]) -> str:
         name = {"log": "ln", "exprel": "dk_exprel"}.get(fn.name, fn.name)
@@ -398,7 +409,24 @@ def to_verilog_a(expr: Expr, names: Mapping[str, str]) -> str:
     def power(base, node, exponent):
         return _product_power(base, node, exponent, f"pow({base}, {exponent})")
 
-    return _print(expr, lambda s: names[s.name], call, power)
+    def leaf(sym: Sym) -> str:
+        return names[sym.name]
+
+    return _print(expr, leaf, call, power, number=_real)
+
+
+#: analog functions that generated Verilog-A relies on
+VERILOG_A_FUNCTIONS = f"""analog function real dk_exprel;
+    input x;
+    real x;
+    begin
+        // (exp(x) - 1)/x with its limit 1 at x = 0: Taylor series for |x| < {EXPREL_SWITCH:g}
+        if (abs(x) < {_real(EXPREL_SWITCH)})
+            dk_exprel = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x / 24.0));
+        else
+            dk_exprel = (exp(x) - 1.0) / x;
+    end
+endfunction"""
 
 
 # ----------------------------------------------------------------------------- parsing

@@ -25,7 +25,7 @@ def register(commands, formatter) -> None:
 
     p = commands.add_parser(
         "export",
-        help="export a model (SPICE library, model card)",
+        help="export a model (SPICE library, Verilog-A, card, NeuroML)",
         formatter_class=formatter,
         description="Write a built-in model or a model card (including a fitted card from "
         "'devicekit fit --out') in another format. An existing file is replaced "

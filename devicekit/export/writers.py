@@ -23,7 +23,9 @@ __all__ = ["FORMATS", "export_text", "write_export"]
 #: format -> (file suffix, description)
 FORMATS = {
     "spice": (".lib", "SPICE library for ngspice: one .subckt per model, with params:"),
+    "verilog-a": (".va", "Verilog-A module (Spectre, Xyce, OpenVAF)"),
     "card": (".toml", "devicekit model card (TOML), reads back exactly"),
+    "neuroml": (".nml", "NeuroML 2 ionChannelHH / ionChannelPassive (HH-type channels)"),
 }
 
 
@@ -52,6 +54,14 @@ def export_text(model, fmt: str) -> str:
         )
     if fmt == "spice":
         return _spice_library(model)
+    if fmt == "verilog-a":
+        from devicekit.export.veriloga import verilog_a
+
+        return verilog_a(model)
+    if fmt == "neuroml":
+        from devicekit.export.neuroml import neuroml
+
+        return neuroml(model)
     from devicekit.models.cards import card_text
 
     return card_text(model)
