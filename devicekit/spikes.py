@@ -81,15 +81,28 @@ def summarize(frame, threshold: float = 0.0) -> SpikeSummary:
     )
 
 
-def _step_response(model, amplitude: float, duration: float, backend: str, preset: str):
+def _step_response(
+    model,
+    amplitude: float,
+    duration: float,
+    backend: str,
+    preset: str,
+    width: float | None = None,
+    delay: float = 0.0,
+    threshold: float = 0.0,
+    max_step: float | None = None,
+):
     from devicekit.analyses import Transient
     from devicekit.models.stimuli import Pulse
     from devicekit.simulation import simulate
 
     frame = simulate(
-        model, Transient(duration, preset=preset), stimuli=[Pulse(amplitude)], backend=backend
+        model,
+        Transient(duration, preset=preset, max_step=max_step),
+        stimuli=[Pulse(amplitude, delay=delay, width=width)],
+        backend=backend,
     )
-    return summarize(frame)
+    return summarize(frame, threshold)
 
 
 def _criterion(kind: str, duration: float):
@@ -119,8 +132,12 @@ def find_threshold(
     backend: str = "spice",
     preset: str = "accurate",
     progress: bool = False,
+    width: float | None = None,
+    delay: float = 0.0,
+    spike_threshold: float = 0.0,
+    max_step: float | None = None,
 ) -> float:
-    """The smallest step current density [A/m^2] that makes the model fire.
+    """The smallest step (or pulse) current density [A/m^2] that makes the model fire.
 
     Parameters
     ----------
@@ -135,9 +152,12 @@ def find_threshold(
         Bisection stops when the bracket is narrower than this [A/m^2] (1e-4 A/m^2 =
         0.01 uA/cm^2).
     duration : float
-        Length of the current step from rest [s].
+        Length of the simulation [s]; the current is on from ``delay`` for ``width`` (None:
+        to the end, a step).
     backend, preset : str
-        Passed to :func:`devicekit.simulate`.
+        Passed to :func:`devicekit.simulate` (``max_step`` overrides the preset's step).
+    spike_threshold : float
+        Voltage [V] whose upward crossing counts as a spike (0 V for neurons in mV ranges).
     progress : bool
         Show a progress bar.
 
@@ -147,9 +167,15 @@ def find_threshold(
         The upper end of the final bracket [A/m^2]: the smallest tested current that fires.
     """
     fires = _criterion(kind, duration)
-    if fires(_step_response(model, low, duration, backend, preset)):
+
+    def response(amplitude):
+        return _step_response(
+            model, amplitude, duration, backend, preset, width, delay, spike_threshold, max_step
+        )
+
+    if fires(response(low)):
         raise InvalidInput(f"the model already fires at the lower bracket {low!r} A/m^2")
-    if not fires(_step_response(model, high, duration, backend, preset)):
+    if not fires(response(high)):
         raise InvalidInput(
             f"the model does not fire at the upper bracket {high!r} A/m^2; raise 'high'"
         )
@@ -157,7 +183,7 @@ def find_threshold(
     bar = _progress(steps, f"{kind} threshold", progress)
     while high - low > resolution:
         middle = 0.5 * (low + high)
-        if fires(_step_response(model, middle, duration, backend, preset)):
+        if fires(response(middle)):
             high = middle
         else:
             low = middle

@@ -130,3 +130,52 @@ def test_fit_to_measured_ginf():
         physical = dk.fit("conical", data)
     assert physical.relative_rmse < 0.08
     assert physical.verify_in_spice()["relative"] < 1e-4
+
+
+@pytest.fixture(scope="module")
+def neuron_threshold():
+    """The toolkit's threshold of the iontronic neuron for a 20 ms current pulse [A], found in
+    ngspice by bisection to 0.1% of g0 (a spike is a crossing of +0.5 V)."""
+    model = dk.load_model("iontronic-neuron")
+    g0 = model.channels[0].conductance
+    return dk.find_threshold(
+        model,
+        "single",
+        low=0.0,
+        high=2 * g0,
+        resolution=1e-3 * g0,
+        duration=0.5,
+        width=20e-3,
+        delay=5e-3,
+        spike_threshold=0.5,
+        max_step=1e-4,
+    )
+
+
+def _pulse(amplitude):
+    from devicekit.spikes import _step_response
+
+    return _step_response(
+        dk.load_model("iontronic-neuron"),
+        amplitude,
+        0.5,
+        "spice",
+        "accurate",
+        20e-3,
+        5e-3,
+        0.5,
+        1e-4,
+    )
+
+
+@pytest.mark.slow
+def test_iontronic_neuron_is_all_or_none(neuron_threshold):
+    model = dk.load_model("iontronic-neuron")
+    assert model.resting_state()["v"] == pytest.approx(-2 / 3, abs=1e-3)
+    # threshold measured 0.117 pA (0.0488 g0), the same natively and in ngspice
+    assert 0.02 < neuron_threshold / model.channels[0].conductance < 0.1
+    below = _pulse(0.8 * neuron_threshold)
+    assert below.count == 0  # issue 5: 80% of threshold does not fire
+    peaks = [_pulse(k * neuron_threshold).peak for k in (1.2, 2.0)]
+    # above threshold: a spike of full amplitude, whatever the pulse (1.79 V and 1.80 V)
+    assert all(p > 1.5 for p in peaks) and abs(peaks[0] - peaks[1]) < 0.05

@@ -160,12 +160,49 @@ def memristor_from_sigmoid(values: dict, geometry=None, battery: float = 0.0) ->
     )
 
 
+def iontronic_neuron() -> Membrane:
+    """An iontronic Hodgkin-Huxley-like neuron built from conical memristors (after Kamsma et
+    al., PRL 130, 268401, 2023): a 1 fF capacitor in parallel with two branches, each a conical
+    channel in series with a battery.
+
+    * fast, excitatory branch ("na"): one published cone (L = 10 um, tau = 8.3 ms) with
+      E = +6 V; its conductance rises with V, so depolarisation opens it further;
+    * slow, restoring branch ("k"): twelve parallel cones of L = 60 um (tau = 300 ms, each
+      g0/6, together 2 g0) with E = -4 V.
+
+    devicekit's own design (the paper's circuit values are not in its reference code): the
+    batteries and the branch ratio were chosen so that the fast subsystem is bistable with rest
+    on its lower branch (rest -0.667 V), which makes the response all-or-none.
+    """
+    from devicekit.models.iontronic import ConicalChannel
+
+    fast, slow = ConicalChannel(length=10e-6), ConicalChannel(length=60e-6)
+    g0 = fast.bulk_conductance
+    gate = {
+        c: Gate("x", 1, inf=c.rate(), tau=RateFunction("constant", c.tau)) for c in (fast, slow)
+    }
+    return Membrane(
+        name="iontronic-neuron",
+        capacitance=1e-15,  # 1 fF on the 1 m^2 device convention
+        area=1.0,
+        channels=(
+            HHChannel("na", g0, (gate[fast],), reversal_potential=6.0),
+            HHChannel("k", 12 * slow.bulk_conductance, (gate[slow],), reversal_potential=-4.0),
+        ),
+        temperature=fast.temperature,
+        description="iontronic HH-like neuron: two conical memristors with batteries",
+        reference="after T. M. Kamsma et al., Phys. Rev. Lett. 130, 268401 (2023); circuit "
+        "values chosen by devicekit for all-or-none firing",
+    )
+
+
 #: name -> (factory, one-line description)
 BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
     "hh-squid": (hh_squid, "Hodgkin-Huxley 1952 squid giant axon, 6.3 degC"),
     "morris-lecar": (lambda: morris_lecar("I"), "Morris-Lecar, type I (SNIC onset)"),
     "morris-lecar-ii": (lambda: morris_lecar("II"), "Morris-Lecar, type II (Hopf onset)"),
     "conical-memristor": (conical_memristor, "conical fluidic memristor, Kamsma et al. 2023"),
+    "iontronic-neuron": (iontronic_neuron, "two conical memristors with batteries across 1 fF"),
 }
 
 
