@@ -65,3 +65,13 @@ def test_fit_refuses_to_overwrite(tmp_path):
     out.write_text("mine")
     result = run_cli("fit", NANOPORE, "--model", "ohmic", "--out", str(out))
     assert result.returncode == 2 and out.read_text() == "mine"
+
+
+def test_fitted_memristor_card_exports(tmp_path):
+    # issue 5: a fitted card from `devicekit fit` exports the same way as a built-in
+    card, lib = tmp_path / "cone.toml", tmp_path / "cone.lib"
+    run_cli("fit", CONICAL, "--model", "sigmoid", "--out", str(card), check=True)
+    model = dk.load_model(card)
+    assert model.channels[0].gates[0].inf.form == "expression"
+    run_cli("export", str(card), "--format", "spice", "-o", str(lib), check=True)
+    assert ".subckt conical_memristor_fitted vm ref params:" in lib.read_text()

@@ -56,46 +56,80 @@ def evaluate_in_spice(model, values: dict, voltages) -> np.ndarray:
 
 
 def fitted_card(result) -> str:
-    """A TOML card: the fitted model, its parameters with uncertainties, and provenance. An
-    ohmic fit is also a complete devicekit membrane card (one ohmic channel on 1 m^2, so that
-    its conductance density in S/m^2 equals the fitted conductance in S)."""
+    """A TOML card of the fitted model with a ``[fit]`` table (parameters, uncertainties,
+    statistics, data set). Fits that describe a device give a complete, loadable model card:
+
+    * ``ohmic``: a membrane of 1 m^2 with one ohmic channel (its conductance density in S/m^2
+      equals the fitted conductance in S, its battery the fitted E);
+    * ``sigmoid``: the conical memristor with the fitted g_inf(V) (built-in g0 and tau).
+
+    Other fits are written as ``kind = "fit"`` cards (parameters only).
+    """
+    import sys
+
     import tomli_w
 
     from devicekit import __version__
-    from devicekit.units import quantity_text
 
-    data = {
-        "devicekit": 1,
-        "model": {
-            "name": f"fitted-{result.model.name}",
-            "kind": "membrane" if result.model.name == "ohmic" else "fit",
-            "description": result.model.description,
-            "reference": f"fitted by devicekit {__version__} to {result.dataset or 'data'}",
-        },
-        "fit": {
-            "model": result.model.name,
-            "dataset": result.dataset,
-            "rmse": result.rmse,
-            "relative_rmse": result.relative_rmse,
-            "r_squared": result.r_squared,
-            "parameters": {
-                p.name: {
-                    "value": result.values[p.name],
-                    "unit": p.unit,
-                    "stderr": float(result.stderr[p.name]),
-                }
-                for p in result.model.parameters
-            },
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    provenance = {
+        "model": result.model.name,
+        "dataset": result.dataset,
+        "rmse": result.rmse,
+        "relative_rmse": result.relative_rmse,
+        "r_squared": result.r_squared,
+        "parameters": {
+            p.name: {
+                "value": result.values[p.name],
+                "unit": p.unit,
+                "stderr": float(result.stderr[p.name]),
+            }
+            for p in result.model.parameters
         },
     }
-    if result.model.name == "ohmic":
-        data["membrane"] = {"capacitance": "1uF/cm2", "area": "1m2", "temperature": "20degC"}
-        data["channels"] = [
-            {
-                "name": "pore",
-                "kind": "ohmic",
-                "conductance": quantity_text(result.values["g"], "S/m2", "conductance_density"),
-                "reversal": quantity_text(result.values["E"], "mV", "voltage"),
-            }
-        ]
+    reference = f"fitted by devicekit {__version__} to {result.dataset or 'data'}"
+    device = _fitted_device(result, reference)
+    if device is None:
+        data = {
+            "devicekit": 1,
+            "model": {
+                "name": f"fitted-{result.model.name}",
+                "kind": "fit",
+                "description": result.model.description,
+                "reference": reference,
+            },
+        }
+    else:
+        from devicekit.models.cards import card_text
+
+        data = tomllib.loads(card_text(device))
+    data["fit"] = provenance
     return tomli_w.dumps(data)
+
+
+def _fitted_device(result, reference: str):
+    import dataclasses
+
+    from devicekit.models.builtin import memristor_from_sigmoid
+    from devicekit.models.channels import OhmicChannel
+    from devicekit.models.membrane import Membrane
+
+    if result.model.name == "ohmic":
+        channel = OhmicChannel("pore", result.values["g"], reversal_potential=result.values["E"])
+        return Membrane(
+            "fitted-ohmic",
+            1e-18,
+            1.0,
+            (channel,),
+            293.15,
+            description=result.model.description,
+            reference=reference,
+        )
+    if result.model.name == "sigmoid":
+        device = memristor_from_sigmoid(result.values)
+        return dataclasses.replace(device, reference=reference)
+    return None
