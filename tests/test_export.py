@@ -181,3 +181,37 @@ def test_neuroml_validation_catches_a_broken_document(tmp_path):
     path.write_text(path.read_text().replace("instances=", "copies="))
     with pytest.raises(Exception):  # noqa: B017 - libNeuroML raises its own error types
         validate_neuroml2(str(path))
+
+
+@pytest.mark.parametrize("name", ["hh-squid", "conical-memristor"])
+def test_ltspice_dialect_differs_only_in_its_if(name, tmp_path):
+    # LTspice itself does not run here (and ngspice's LTspice mode has no if()): map LTspice's
+    # if(c, a, b) back to ngspice's (c) ? (a) : (b) and the library must reproduce numpy like
+    # the ngspice one. What this cannot show is LTspice's own parsing of the if().
+    from devicekit.expr import SPICE_FUNCTIONS
+
+    model = builtin_model(name)
+    text = export_text(model, "ltspice")
+    assert "if(abs(x) <" in text and "?" not in text and "LTspice dialect" in text
+    lt_function = next(line for line in text.splitlines() if line.startswith(".func"))
+    back = text.replace(lt_function, SPICE_FUNCTIONS)
+    assert back.count("?") == 1
+    (tmp_path / "lt.lib").write_text(back)
+    (tmp_path / "user.cir").write_text(
+        _hand_written("lt.lib", spice_name(model.name), -0.1, 0.06, 0.01)
+    )
+    subprocess.run(
+        ["ngspice", "-b", "-r", "out.raw", "user.cir"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    vectors = read_rawfile(tmp_path / "out.raw")
+    v = vectors["v(vm)"]
+    expected = model.area * sum(
+        steady_state_current(c, model.environment, v) for c in model.channels
+    )
+    assert np.all(
+        np.abs(-vectors["i(vclamp)"] - expected) <= np.maximum(1e-6 * np.abs(expected), 1e-18)
+    )

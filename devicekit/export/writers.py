@@ -23,6 +23,7 @@ __all__ = ["FORMATS", "export_text", "write_export"]
 #: format -> (file suffix, description)
 FORMATS = {
     "spice": (".lib", "SPICE library for ngspice: one .subckt per model, with params:"),
+    "ltspice": (".lib", "SPICE library in the LTspice dialect (if() for the stable exprel)"),
     "verilog-a": (".va", "Verilog-A module (Spectre, Xyce, OpenVAF)"),
     "card": (".toml", "devicekit model card (TOML), reads back exactly"),
     "neuroml": (".nml", "NeuroML 2 ionChannelHH / ionChannelPassive (HH-type channels)"),
@@ -45,6 +46,21 @@ def _spice_library(model) -> str:
     return "\n".join(usage) + sub.text
 
 
+def _ltspice_library(model) -> str:
+    """The ngspice library with the one construct LTspice spells differently: the stable
+    exprel uses LTspice's if(condition, a, b) instead of the ternary ?: of ngspice."""
+    from devicekit.expr import EXPREL_SWITCH, SPICE_FUNCTIONS
+
+    lt = (
+        f".func dk_exprel(x) {{if(abs(x) < {EXPREL_SWITCH:g}, "
+        "1 + x*(0.5 + x*(1/6 + x/24)), (exp(x) - 1)/x)}"
+    )
+    text = _spice_library(model).replace(SPICE_FUNCTIONS, lt)
+    return text.replace(
+        "SPICE library (ngspice dialect)", "SPICE library (LTspice dialect)", 1
+    ).replace("(ngspice dialect)", "(LTspice dialect)")
+
+
 def export_text(model, fmt: str) -> str:
     """The exported text of ``model`` in format ``fmt`` (see :data:`FORMATS`)."""
     if fmt not in FORMATS:
@@ -54,6 +70,8 @@ def export_text(model, fmt: str) -> str:
         )
     if fmt == "spice":
         return _spice_library(model)
+    if fmt == "ltspice":
+        return _ltspice_library(model)
     if fmt == "verilog-a":
         from devicekit.export.veriloga import verilog_a
 
