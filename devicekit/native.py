@@ -120,8 +120,9 @@ def integrate(
         last = b == tstop
         wanted = samples[(samples >= a) & ((samples <= b) if last else (samples < b))]
         t_eval = np.union1d(wanted, [b])  # b gives the state to restart the next segment from
-        try:
-            solution = solve_ivp(
+
+        def segment(events, a=a, b=b, y=y, t_eval=t_eval):
+            return solve_ivp(
                 rhs,
                 (a, b),
                 y,
@@ -129,22 +130,16 @@ def integrate(
                 rtol=rtol,
                 atol=atol,
                 t_eval=t_eval,
-                events=None if clamp else crossing,
+                events=events,
                 max_step=max_step,
             )
+
+        try:
+            solution = segment(None if clamp else crossing)
         except ValueError:
             # scipy's event root finder can fail on LSODA's dense output when the trace only
             # touches the threshold; integrate without it and take crossings from the samples
-            solution = solve_ivp(
-                rhs,
-                (a, b),
-                y,
-                method=method,
-                rtol=rtol,
-                atol=atol,
-                t_eval=t_eval,
-                max_step=max_step,
-            )
+            solution = segment(None)
             if not clamp and solution.success:
                 from devicekit.spikes import spike_times
 

@@ -31,6 +31,11 @@ def _cases():
 CASES = _cases()
 
 
+def _numpy_iv(model, v):
+    """devicekit's steady-state I-V of a model [A], every gate at its steady state."""
+    return model.area * sum(steady_state_current(c, model.environment, v) for c in model.channels)
+
+
 def _hand_written(library: str, subckt: str, start: float, stop: float, step: float) -> str:
     return f"""* written by hand: steady-state I-V of {subckt} from the exported library
 .include {library}
@@ -63,8 +68,7 @@ def test_hand_written_netlist_matches_numpy(name, tmp_path):
     vectors = read_rawfile(tmp_path / "out.raw")
     v = vectors["v(vm)"]
     spice = -vectors["i(vclamp)"]  # the clamp absorbs the outward membrane current
-    env = model.environment
-    expected = model.area * sum(steady_state_current(c, env, v) for c in model.channels)
+    expected = _numpy_iv(model, v)
     # issue 5: equal to numpy to 1e-6 relative; where the current crosses zero (at a battery)
     # relative error is undefined, so a floor of 1e-18 A, about the round-off of 1e-4 A
     # currents (issue 3 allowed 1 fA)
@@ -209,9 +213,7 @@ def test_ltspice_dialect_differs_only_in_its_if(name, tmp_path):
     )
     vectors = read_rawfile(tmp_path / "out.raw")
     v = vectors["v(vm)"]
-    expected = model.area * sum(
-        steady_state_current(c, model.environment, v) for c in model.channels
-    )
+    expected = _numpy_iv(model, v)
     assert np.all(
         np.abs(-vectors["i(vclamp)"] - expected) <= np.maximum(1e-6 * np.abs(expected), 1e-18)
     )
