@@ -106,10 +106,10 @@ def _mv(volts: float) -> str:
 
 def _conc(value: float) -> str:
     """mol/m^3 shown in the unit a person would pick (mM, uM, nM)."""
-    for unit, factor in (("mM", 1.0), ("uM", 1e-3), ("nM", 1e-6), ("pM", 1e-9)):
-        if abs(value) >= factor or unit == "pM":
+    for unit, factor in (("mM", 1.0), ("uM", 1e-3), ("nM", 1e-6)):
+        if abs(value) >= factor:
             return f"{value / factor:g} {unit}"
-    return f"{value:g} mM"  # pragma: no cover
+    return f"{value / 1e-9:g} pM"
 
 
 # --------------------------------------------------------------------------- nernst

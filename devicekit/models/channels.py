@@ -117,6 +117,10 @@ class OhmicChannel:
     def gates(self) -> tuple:
         return ()
 
+    def phi(self, temperature: float) -> float:
+        """No gates, so no temperature scaling: 1."""
+        return 1.0
+
     def battery(self, env: Environment) -> float:
         """The series battery E [V]."""
         return _battery(self, env)
@@ -154,6 +158,10 @@ class GHKChannel:
     @property
     def gates(self) -> tuple:
         return ()
+
+    def phi(self, temperature: float) -> float:
+        """No gates, so no temperature scaling: 1."""
+        return 1.0
 
     def battery(self, env: Environment) -> float:
         return env.nernst(self.ion)

@@ -131,7 +131,7 @@ class Membrane:
             battery = channel.battery(env)
             batteries[channel.name] = battery
             symbols = {}
-            phi = channel.phi(self.temperature) if hasattr(channel, "phi") else 1.0
+            phi = channel.phi(self.temperature)
             for gate in channel.gates:
                 if gate.instantaneous:
                     continue

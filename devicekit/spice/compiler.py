@@ -173,7 +173,7 @@ def _channel_lines(model, channel, eq, names, formulation, parametrized=False) -
         if parametrized
         else f"V{ch}_e {ch}_e ref DC {num(battery)}",
     ]
-    phi = channel.phi(model.temperature) if hasattr(channel, "phi") else 1.0
+    phi = channel.phi(model.temperature)
     states, rate_lines, local = {}, [], dict(names)
     for gate in channel.gates:
         if gate.instantaneous:
