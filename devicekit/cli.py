@@ -75,6 +75,17 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON (SI)")
 
 
+def refuse_existing(*paths, force: bool) -> None:
+    """Refuse, before any long work, to replace existing output files without --force."""
+    from pathlib import Path
+
+    from devicekit.errors import InvalidInput
+
+    for path in paths:
+        if path and not force and Path(path).exists():
+            raise InvalidInput(f"{path!r} exists; choose another name or add --force")
+
+
 def emit(args: argparse.Namespace, data: dict, text: str) -> None:
     """Print ``data`` as JSON when ``--json`` was given, else the human ``text``."""
     if getattr(args, "json", False):

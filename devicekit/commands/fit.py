@@ -29,17 +29,14 @@ def _options(args) -> dict:
 
 def _fit(args) -> int:
     import warnings
-    from pathlib import Path
 
-    from devicekit.cli import emit
+    from devicekit.cli import emit, refuse_existing
     from devicekit.errors import ConvergenceWarning
     from devicekit.fit import fit
     from devicekit.io import write_text_atomic
     from devicekit.measurements import load_measurement
 
-    for path in (args.out, args.plot):  # refuse before fitting, not after
-        if path and not args.force and Path(path).exists():
-            raise InvalidInput(f"{path!r} exists; choose another name or add --force")
+    refuse_existing(args.out, args.plot, force=args.force)  # before fitting, not after
     data = load_measurement(args.dataset)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)

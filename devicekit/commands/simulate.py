@@ -45,13 +45,11 @@ def _labelled(frame):
 
 
 def _check_outputs(args) -> None:
-    from pathlib import Path
+    from devicekit.cli import refuse_existing
 
     if args.plot and str(args.plot).rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
         raise InvalidInput(f"--plot {args.plot!r}: use a .png, .pdf or .svg file name")
-    for path in (args.out, args.plot):
-        if path and not args.force and Path(path).exists():
-            raise InvalidInput(f"{path!r} exists; choose another name or add --force")
+    refuse_existing(args.out, args.plot, force=args.force)
 
 
 def _simulate(args) -> int:

@@ -98,8 +98,19 @@ def _check_nonnegative(channel, attribute: str, unit: str) -> None:
         )
 
 
+class _Ungated:
+    """A channel without gates: no state, and no temperature scaling of kinetics."""
+
+    @property
+    def gates(self) -> tuple:
+        return ()
+
+    def phi(self, temperature: float) -> float:
+        return 1.0
+
+
 @dataclass(frozen=True)
-class OhmicChannel:
+class OhmicChannel(_Ungated):
     """A leak: constant conductance g [S/m^2] in series with a battery E [V]."""
 
     name: str
@@ -113,14 +124,6 @@ class OhmicChannel:
         _check_nonnegative(self, "conductance", "S/m^2")
         _check_reversal(self)
 
-    @property
-    def gates(self) -> tuple:
-        return ()
-
-    def phi(self, temperature: float) -> float:
-        """No gates, so no temperature scaling: 1."""
-        return 1.0
-
     def battery(self, env: Environment) -> float:
         """The series battery E [V]."""
         return _battery(self, env)
@@ -131,7 +134,7 @@ class OhmicChannel:
 
 
 @dataclass(frozen=True)
-class GHKChannel:
+class GHKChannel(_Ungated):
     """Goldman-Hodgkin-Katz current of one ion with permeability P [m/s].
 
     In series-battery form, with ``u = z F V / RT`` and the battery ``E`` (its Nernst potential):
@@ -154,14 +157,6 @@ class GHKChannel:
         from devicekit.models.ions import get_ion
 
         get_ion(self.ion)
-
-    @property
-    def gates(self) -> tuple:
-        return ()
-
-    def phi(self, temperature: float) -> float:
-        """No gates, so no temperature scaling: 1."""
-        return 1.0
 
     def battery(self, env: Environment) -> float:
         return env.nernst(self.ion)
