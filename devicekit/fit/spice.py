@@ -14,16 +14,16 @@ __all__ = ["evaluate_expression_in_spice", "evaluate_in_spice", "expression_netl
 def expression_netlist(expression, voltages, label: str = "model") -> str:
     """A netlist evaluating ``expression`` (of v) at each voltage by a DC sweep of a B voltage
     source; the voltages come from an index mapped through pwl(), so they are exact."""
+    from devicekit.spice.netlist import exact_voltages
+
     voltages = np.asarray(voltages, dtype=float)
-    pairs = [f"{i}, {num(v)}" for i, v in enumerate(voltages)]
-    body = ",\n+ ".join(", ".join(pairs[i : i + 6]) for i in range(0, len(pairs), 6))
     return (
         "\n".join(
             [
                 f"* devicekit: {label}",
                 SPICE_FUNCTIONS,
                 "vindex index 0 DC 0",
-                f"bvin vin 0 V = pwl(V(index), {body})",
+                f"bvin vin 0 V = {exact_voltages('index', voltages)}",
                 f"bf f 0 V = {to_spice(expression, {'v': 'V(vin)'})}",
                 ".options reltol=1e-12 vntol=1e-15 abstol=1e-18",
                 ".save v(f) v(vin)",

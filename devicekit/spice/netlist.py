@@ -64,23 +64,27 @@ def _nodeset(model, sub, clamp_voltage: float | None) -> str:
     return ".nodeset " + " ".join(parts)
 
 
+def exact_voltages(index_node: str, voltages) -> str:
+    """``pwl(V(index_node), 0, v0, 1, v1, ...)`` with continuation lines: swept over integer
+    indices (exact in floating point) it returns each requested voltage exactly, where a plain
+    .dc accumulates start + step and misses -40 mV by an ulp or more."""
+    pairs = [f"{i}, {num(v)}" for i, v in enumerate(voltages)]
+    body = ",\n+ ".join(", ".join(pairs[i : i + 6]) for i in range(0, len(pairs), 6))
+    return f"pwl(V({index_node}), {body})"
+
+
 def testbench(model, analysis, formulation: Formulation | None = None) -> Testbench:
     """Assemble the netlist that runs ``analysis`` on ``model`` (a Membrane)."""
 
     dc_lines: list[str] = []
     if isinstance(analysis, DCSweep):
-        # Sweep an integer index (exact in floating point) and map it to the requested
-        # voltages with a B-source pwl(), which returns its knots exactly; a plain .dc of a
-        # source accumulates start + step and would miss -40 mV by an ulp or more.
         others = [s for s in model.stimuli if not s.is_clamp]
         model = model.with_stimuli(*others)
         voltages = analysis.voltages()
-        pairs = [f"{i}, {num(v)}" for i, v in enumerate(voltages)]
-        body = ",\n+ ".join(", ".join(pairs[i : i + 6]) for i in range(0, len(pairs), 6))
         dc_lines = [
             "* DC sweep: the clamp voltage is a table of the requested voltages",
             "vdcindex dcindex 0 DC 0",
-            f"bclamp clampnode 0 V = pwl(V(dcindex), {body})",
+            f"bclamp clampnode 0 V = {exact_voltages('dcindex', voltages)}",
             f"{CLAMP} vm clampnode DC 0",
         ]
     sub = compile_membrane(model, formulation)
