@@ -131,13 +131,10 @@ def fit(
 
     evaluations = {"n": 0}
     if backend == "spice":
-        from devicekit.fit.spice import evaluate_in_spice
 
         def predict(values):
             evaluations["n"] += 1
-            if model.spice_check is not None:
-                return model.spice_check(values, xs)
-            return evaluate_in_spice(model, values, xs)
+            return model.in_spice(values, xs)
     else:
 
         def predict(values):

@@ -74,6 +74,15 @@ class FitModel:
         }
         return self.build(**args, **self.constants)
 
+    def in_spice(self, values: dict, v) -> np.ndarray:
+        """The model at voltages ``v`` computed by ngspice: its own circuit when it has one
+        (``spice_check``), else a DC sweep of its expression."""
+        if self.spice_check is not None:
+            return self.spice_check(values, np.asarray(v, dtype=float))
+        from devicekit.fit.spice import evaluate_in_spice
+
+        return evaluate_in_spice(self, values, v)
+
     def __call__(self, v, values: dict):
         if self.function is not None:
             return self.function(np.asarray(v, dtype=float), values)

@@ -185,12 +185,7 @@ class FitResult:
         dict
             ``max_deviation`` [unit of y] and ``relative`` (max deviation / data range).
         """
-        from devicekit.fit.spice import evaluate_in_spice
-
-        if self.model.spice_check is not None:
-            spice = self.model.spice_check(self.values, self.x)
-        else:
-            spice = evaluate_in_spice(self.model, self.values, self.x)
+        spice = self.model.in_spice(self.values, self.x)
         deviation = float(np.max(np.abs(spice - self.predict())))
         return {
             "max_deviation": deviation,
