@@ -52,6 +52,7 @@ _LAZY = {
     "fit": "devicekit.fit",  # a callable module: devicekit.fit(model, data)
     "fit_permeability_ratios": "devicekit.fit.routines",
     "fit_hh_kinetics": "devicekit.fit.routines",
+    "sweep": "devicekit.sweeps",
     "Op": "devicekit.analyses",
     "DCSweep": "devicekit.analyses",
     "Transient": "devicekit.analyses",
@@ -66,6 +67,7 @@ _SUBMODULES = {
     "expr",
     "native",
     "measurements",
+    "sweeps",
 }
 
 __all__ = sorted([*_LAZY, "__version__"])

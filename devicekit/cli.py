@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "devicekit.commands.simulate",
     "devicekit.commands.fit",
     "devicekit.commands.export",
+    "devicekit.commands.sweep",
 )
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "InvalidInput",
     "ModelCardError",
     "SimulationError",
+    "SweepError",
     "UnitError",
 ]
 
@@ -54,6 +55,18 @@ class SimulationError(DevicekitError, RuntimeError):
 
 class FitError(DevicekitError, RuntimeError):
     """A fit failed to converge or is not determined by the data."""
+
+
+class SweepError(DevicekitError, RuntimeError):
+    """A sweep stopped before its end (a worker died, it was interrupted, or its output could not
+    be written). Every finished point is kept in ``checkpoint``; run again with ``resume=True``
+    (``--resume``) to compute only the missing ones."""
+
+    def __init__(self, message: str, *, checkpoint=None, done: int = 0, total: int = 0):
+        super().__init__(message)
+        self.checkpoint = checkpoint
+        self.done = done
+        self.total = total
 
 
 class DevicekitWarning(UserWarning):

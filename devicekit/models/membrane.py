@@ -114,6 +114,18 @@ class Membrane:
         if sum(s.is_clamp for s in self.stimuli) > 1:
             raise InvalidInput("a membrane can have at most one voltage clamp")
 
+    def __getstate__(self):
+        # mappingproxy cannot be pickled; sweeps send membranes to worker processes
+        state = dict(self.__dict__)
+        state["inside"], state["outside"] = dict(self.inside), dict(self.outside)
+        return state
+
+    def __setstate__(self, state):
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "inside", _frozen(self.inside))
+        object.__setattr__(self, "outside", _frozen(self.outside))
+
     # ------------------------------------------------------------------ derived quantities
     @property
     def environment(self) -> Environment:
