@@ -43,9 +43,7 @@ def _value_parser(path: str):
         except ValueError:
             pass
         if kind is None:
-            raise UnitError(
-                f"--param {path}: {text!r}; give this parameter as a plain SI number"
-            )
+            raise UnitError(f"--param {path}: {text!r}; give this parameter as a plain SI number")
         return parse_quantity(text, kind, name=f"--param {path}")
 
     return parse
@@ -198,9 +196,7 @@ def register(commands, formatter) -> None:
     )
     p.add_argument("--samples", type=int, metavar="N", help="Monte Carlo draws per grid point")
     p.add_argument("--seed", type=int, metavar="S", help="Monte Carlo seed (required with draws)")
-    p.add_argument(
-        "--analysis", choices=["tran", "op", "dc"], default="tran", help="default tran"
-    )
+    p.add_argument("--analysis", choices=["tran", "op", "dc"], default="tran", help="default tran")
     p.add_argument("--tstop", default="100ms", metavar="T", help="transient length (100ms)")
     p.add_argument(
         "--preset",
@@ -223,9 +219,7 @@ def register(commands, formatter) -> None:
         help="measures: spike_count, rate_hz, first_spike_s, peak_v, rest_v, v_final (tran); "
         "v, current_a (op); iv (dc)",
     )
-    p.add_argument(
-        "--backend", choices=["spice", "native"], default="spice", help="default spice"
-    )
+    p.add_argument("--backend", choices=["spice", "native"], default="spice", help="default spice")
     p.add_argument(
         "--workers", type=int, metavar="N", help="local worker processes (default: CPUs)"
     )

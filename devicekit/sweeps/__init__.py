@@ -180,9 +180,7 @@ def sweep(
 
     start = time.perf_counter()
     try:
-        ran_on = run_points(
-            spec, todo, workers=workers, scheduler=scheduler, on_result=on_result
-        )
+        ran_on = run_points(spec, todo, workers=workers, scheduler=scheduler, on_result=on_result)
     except (SweepError, KeyboardInterrupt) as error:
         bar.close()
         where = (
