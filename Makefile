@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.devicekit-installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: all setup system demo test lint format bench netlists clean
+.PHONY: all setup system browser demo test lint format bench netlists clean
 
 all: test
 
@@ -27,6 +27,13 @@ system:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$need >/dev/null; \
 	else echo "devicekit: ngspice and libngspice are present"; fi
 
+# --- headless Chromium, for the test that opens the demo report's index.html
+browser:
+	@if command -v chromium >/dev/null 2>&1; then echo "devicekit: chromium is present"; else \
+	  echo "devicekit: installing system package: chromium (for the report test)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; fi
+
 $(STAMP): pyproject.toml | system
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -36,9 +43,9 @@ $(STAMP): pyproject.toml | system
 setup: system $(STAMP)
 
 demo: setup
-	$(BIN)/devicekit demo
+	$(BIN)/devicekit demo --force   # --force: replaces only an earlier report of its own
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: setup
@@ -49,11 +56,13 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# the simulators compared against (NEURON, Brian2) are bench-only extras
 bench: setup
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 netlists: setup
 	$(BIN)/python -m devicekit.spice.reference netlists
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis devicekit-report

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "devicekit.commands.fit",
     "devicekit.commands.export",
     "devicekit.commands.sweep",
+    "devicekit.commands.demo",
 )
 
 

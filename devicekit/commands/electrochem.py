@@ -1,4 +1,4 @@
-"""Calculator commands: ``nernst``, ``ghk``, ``rest`` and (for now) ``demo``.
+"""Calculator commands: ``nernst``, ``ghk`` and ``rest`` (and the textbook table of the demo).
 
 Quantities are written as people write them (``140mM``, ``37degC``) and converted to SI here, at
 the edge; the physics functions below them only see SI numbers.
@@ -488,20 +488,6 @@ def textbook_table():
     ]
 
 
-def _demo(args) -> int:
-    from devicekit.cli import emit
-    from devicekit.text import format_table
-
-    rows = textbook_table()
-    text = "devicekit demo: textbook electrochemistry\n" + format_table(
-        ["case", "devicekit [mV]", "textbook [mV]"],
-        [[case, f"{v * 1e3:+.2f}", f"{expected:+.2f}"] for case, v, expected in rows],
-    )
-    data = {"cases": [{"case": c, "computed_V": v, "expected_mV": x} for c, v, x in rows]}
-    emit(args, data, text)
-    return 0
-
-
 # --------------------------------------------------------------------------- registration
 def _common(parser, json_flag=True, temperature=True):
     from devicekit.cli import add_json_flag
@@ -614,12 +600,3 @@ def register(commands, formatter) -> None:
     )
     _common(p)
     p.set_defaults(handler=_rest)
-
-    p = commands.add_parser(
-        "demo",
-        help="run the main job (for now: the textbook electrochemistry table)",
-        formatter_class=formatter,
-        epilog="Example:\n  devicekit demo",
-    )
-    _common(p, temperature=False)
-    p.set_defaults(handler=_demo)
