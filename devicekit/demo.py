@@ -225,8 +225,8 @@ def _iontronic_neuron(report: Report, context: dict) -> list:
             "Iontronic neuron in ngspice",
             "Two branches of conical fluidic memristors with batteries (+6 V fast, -4 V slow) "
             "across 1 fF, after Kamsma et al. (PNAS 2024). A 20 ms current pulse below "
-            "threshold gives no spike, and the membrane returns towards rest (-0.667 V); above threshold the neuron fires one "
-            "all-or-none spike.",
+            "threshold gives no spike, and the membrane returns towards rest (-0.667 V); "
+            "above threshold the neuron fires one all-or-none spike.",
             figures=figures,
             files=["iontronic-neuron-below.csv", "iontronic-neuron-above.csv"],
         )
@@ -305,7 +305,7 @@ def _fits(report: Report, context: dict) -> list:
         report.text(f"fitted-{short}.toml", result.to_card())
         report.csv(f"fit-{short}.csv", result.residuals, index=False)
         rows.append((f"fit {title}", f"RMSE {100 * result.relative_rmse:.2f}% of range"))
-        rows.append((f"  ngspice check of the fit", f"{check['relative']:.1e} of range"))
+        rows.append(("  ngspice check of the fit", f"{check['relative']:.1e} of range"))
         parts.append(
             _section(
                 f"Fit: {title}",
