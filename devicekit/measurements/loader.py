@@ -73,12 +73,58 @@ def _toml(path: Path) -> dict:
         raise DataFormatError(f"{path}: metadata is not valid TOML: {error}") from None
 
 
+# the metadata's shape: table -> {key: allowed types}; checked before anything is read from it
+_META_SCHEMA = {
+    "dataset": {"data": (str,)},
+    "format": {"delimiter": (str,), "header": (bool,), "comment": (str,)},
+    "protocol": {"kind": (str,), "sweep": (str,)},
+}
+_COLUMN_SCHEMA = {"name": (str,), "unit": (str,), "header": (str,), "index": (int,)}
+
+
+def _check_metadata(meta: dict, path: Path) -> dict:
+    """Refuse metadata whose tables or values have the wrong type, naming the key."""
+    for table in ("dataset", "device", "conditions", "protocol", "format"):
+        if table in meta and not isinstance(meta[table], dict):
+            raise DataFormatError(f"{path}: [{table}] must be a table")
+    for table, keys in _META_SCHEMA.items():
+        for key, types in keys.items():
+            value = meta.get(table, {}).get(key)
+            if value is not None and (not isinstance(value, types) or _is_bool(value, types)):
+                raise DataFormatError(
+                    f"{path}: {table}.{key} = {value!r} must be a {types[0].__name__}"
+                )
+    comment = meta.get("format", {}).get("comment")
+    if comment is not None and not comment.strip():
+        raise DataFormatError(f"{path}: format.comment must not be empty; use '#'")
+    columns = meta.get("columns")
+    if columns is not None:
+        if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+            raise DataFormatError(f"{path}: columns must be an array of tables ([[columns]])")
+        for i, column in enumerate(columns):
+            for key, types in _COLUMN_SCHEMA.items():
+                value = column.get(key)
+                if value is not None and (not isinstance(value, types) or _is_bool(value, types)):
+                    raise DataFormatError(
+                        f"{path}: columns[{i}].{key} = {value!r} must be a {types[0].__name__}"
+                    )
+            if isinstance(column.get("index"), int) and not 0 <= column["index"] < 10_000:
+                raise DataFormatError(
+                    f"{path}: columns[{i}].index = {column['index']} must be 0 to 9999"
+                )
+    return meta
+
+
+def _is_bool(value, types) -> bool:
+    return isinstance(value, bool) and bool not in types
+
+
 def _resolve(path: Path) -> tuple[Path, Path | None]:
     """(data file, metadata file or None)."""
     if not path.exists():
         raise DataFormatError(f"{path}: no such file")
     if path.suffix.lower() == ".toml":
-        meta = _toml(path)
+        meta = _check_metadata(_toml(path), path)
         name = meta.get("dataset", {}).get("data")
         if not isinstance(name, str):
             raise DataFormatError(f"{path}: [dataset] needs 'data', the data file's name")
@@ -146,7 +192,7 @@ def load_measurement(path):
     import pandas as pd
 
     data_path, meta_path = _resolve(Path(path))
-    meta = _toml(meta_path) if meta_path else {}
+    meta = _check_metadata(_toml(meta_path), meta_path) if meta_path else {}
     fmt = meta.get("format", {})
     raw = data_path.read_bytes()
     if len(raw) > MAX_BYTES:

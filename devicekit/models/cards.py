@@ -113,11 +113,36 @@ class _Reader:
         except UnitError as error:
             raise ModelCardError(str(error)) from None
 
-    def number(self, key: str, default=None):
+    def number(self, key: str, default=None, required=False, integer=False):
+        if required and key not in self.table:
+            raise ModelCardError(f"{self.source}: {self.where} needs '{key}' (a number)")
         value = self.table.get(key, default)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ModelCardError(f"{self.source}: {self.where}.{key} must be a number")
+        if integer and not isinstance(value, int):
+            raise ModelCardError(f"{self.source}: {self.where}.{key} must be a whole number")
         return value
+
+    def quantities(self, key: str, kind: str, required=False) -> tuple[float, ...]:
+        """An array of quantity strings, such as ``times = ["10ms", "20ms"]``."""
+        if required:
+            self.required(key)
+        values = self.table.get(key, [])
+        if not isinstance(values, list):
+            raise ModelCardError(f"{self.source}: {self.where}.{key} must be an array")
+        out = []
+        for i, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise ModelCardError(
+                    f"{self.source}: {self.where}.{key}[{i}] must be a quantity string"
+                )
+            try:
+                out.append(parse_quantity(value, kind, name=f"{self.where}.{key}[{i}]"))
+            except UnitError as error:
+                raise ModelCardError(f"{self.source}: {error}") from None
+        return tuple(out)
 
     def sub(self, key: str, index: int | None = None) -> _Reader:
         value = self.table[key] if index is None else self.table[key][index]
@@ -138,10 +163,10 @@ def _rate(reader: _Reader, role: str) -> RateFunction:
 
         reader.check_keys({"form", "delta_g", "peclet_per_volt", "radius_ratio", "nodes"})
         return ConicalRate(
-            float(reader.number("delta_g")),
+            float(reader.number("delta_g", required=True)),
             reader.quantity("peclet_per_volt", "inverse_voltage", required=True),
-            float(reader.number("radius_ratio")),
-            int(reader.number("nodes", 32)),
+            float(reader.number("radius_ratio", required=True)),
+            reader.number("nodes", 32, integer=True),
         )
     reader.check_keys({"form", "amplitude", "midpoint", "scale", "expression"})
     if form not in FORMS:
@@ -163,7 +188,7 @@ def _rate(reader: _Reader, role: str) -> RateFunction:
 def _gate(reader: _Reader) -> Gate:
     reader.check_keys({"name", "power", "alpha", "beta", "inf", "tau"})
     rates = {role: _rate(reader.sub(role), role) for role in _RATE_KIND if role in reader.table}
-    power = reader.number("power", 1)
+    power = reader.number("power", 1, integer=True)
     return Gate(reader.text("name", required=True), power, **rates)
 
 
@@ -232,11 +257,11 @@ def _stimulus(reader: _Reader):
         )
     if kind == "steps":
         reader.check_keys({"kind", "times", "amplitudes"})
-        times = tuple(parse_quantity(t, "time") for t in reader.required("times"))
-        per_area = any("/" in str(a) for a in reader.required("amplitudes"))
+        times = reader.quantities("times", "time", required=True)
+        amplitudes = reader.required("amplitudes")
+        per_area = isinstance(amplitudes, list) and any("/" in str(a) for a in amplitudes)
         kind_ = "current_density" if per_area else "current"
-        amplitudes = tuple(parse_quantity(a, kind_) for a in reader.required("amplitudes"))
-        return StepTrain(times, amplitudes, per_area=per_area)
+        return StepTrain(times, reader.quantities("amplitudes", kind_), per_area=per_area)
     if kind == "vsine":
         reader.check_keys({"kind", "amplitude", "frequency", "offset"})
         return SineClamp(
@@ -248,8 +273,8 @@ def _stimulus(reader: _Reader):
         reader.check_keys({"kind", "holding", "times", "levels"})
         return VoltageClamp(
             reader.quantity("holding", "voltage", required=True),
-            tuple(parse_quantity(t, "time") for t in reader.table.get("times", [])),
-            tuple(parse_quantity(v, "voltage") for v in reader.table.get("levels", [])),
+            reader.quantities("times", "time"),
+            reader.quantities("levels", "voltage"),
         )
     raise ModelCardError(
         f"{reader.source}: stimulus kind {kind!r} is unknown; choose dc, pulse, "
