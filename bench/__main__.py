@@ -12,6 +12,8 @@ import sys
 BENCHMARKS = [
     "bench.bench_startup",
     "bench.bench_spice",
+    "bench.bench_simulators",
+    "bench.bench_sweep",
     "bench.bench_instructions",
     "bench.bench_fit",
 ]
@@ -19,6 +21,9 @@ BENCHMARKS = [
 
 def main(argv: list[str]) -> int:
     selected = [b for b in BENCHMARKS if not argv or any(a in b for a in argv)]
+    if not selected:
+        print(f"no benchmark matches {argv}; choose from {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
     print(
         f"devicekit benchmarks on {platform.node()} ({platform.processor() or platform.machine()},"
         f" Python {platform.python_version()})"

@@ -220,3 +220,13 @@ def test_checkpoint_write_failure_stops_the_sweep(tmp_path):
 def test_bad_arguments(kwargs, match):
     with pytest.raises(InvalidInput, match=match):
         _fi(**kwargs)
+
+
+def test_absurd_values_fail_or_finish_but_never_hang():
+    # found while fuzzing sweeps: a 1e6 V battery made the rest scan allocate 4e12 points, and
+    # 1e5 K overflowed the Q10 factor with a bare OverflowError
+    frame = dk.sweep("hh-squid", {"temperature": [279.45, 1e5]}, "op", workers=0, progress=False)
+    assert frame.loc[0, "v"] == pytest.approx(-0.065, abs=5e-5)  # HH rest, -65.0 mV
+    assert frame.loc[1, "error"].startswith("InvalidInput: temperature 100000.0 K")
+    far = dk.sweep("hh-squid", {"k.reversal_potential": [1e6]}, "op", workers=0, progress=False)
+    assert len(far) == 1  # finished, with a value or a recorded error

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from devicekit.errors import ModelCardError
+from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import Expr, Sym, evaluate, exp, exprel
 from devicekit.models.kinetics import Gate
 
@@ -72,7 +72,14 @@ def q10_factor(q10: float, temperature: float, reference_temperature: float | No
     """phi = q10 ** ((T - T_ref) / 10 K); 1 when no reference temperature is set."""
     if reference_temperature is None or q10 == 1.0:
         return 1.0
-    return float(q10 ** ((temperature - reference_temperature) / 10.0))
+    exponent = (temperature - reference_temperature) / 10.0
+    if exponent * np.log(q10) > 700:  # exp(709) is the largest double
+        raise InvalidInput(
+            f"temperature {temperature!r} K is {temperature - reference_temperature:g} K above "
+            f"the Q10 reference {reference_temperature!r} K: the Q10 factor {q10}^{exponent:g} "
+            "overflows; use a temperature within a few hundred K of the reference"
+        )
+    return float(q10**exponent)
 
 
 def _check_name(name: str) -> None:

@@ -180,7 +180,8 @@ class Membrane:
 
         batteries = list(eq.batteries.values())
         low, high = min([-0.15, *batteries]) - 0.01, max([0.1, *batteries]) + 0.01
-        grid = np.linspace(low, high, max(501, int((high - low) / 5e-4)))
+        # 0.5 mV resolution, at most 100 001 points (absurd batteries must not exhaust memory)
+        grid = np.linspace(low, high, min(max(501, int((high - low) / 5e-4)), 100_001))
         with np.errstate(over="ignore", invalid="ignore"):
             values = current(grid)
         roots = []
