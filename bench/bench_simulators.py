@@ -180,8 +180,8 @@ def run() -> list[dict]:
             function, out = make()
             function()  # warm-up: compilation, libraries, caches
         except ImportError as error:
-            rows.append({"benchmark": label, "seconds": float("nan"),
-                         "note": f"not installed ({error.name}); pip install -e '.[bench]'"})  # fmt: skip
+            note = f"not installed ({error.name}); pip install -e '.[bench]'"
+            rows.append({"benchmark": label, "seconds": float("nan"), "note": note})
             continue
         setup = time.perf_counter() - start
         seconds = median_seconds(function, repeat=REPEAT, warmup=0)

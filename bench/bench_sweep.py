@@ -62,7 +62,7 @@ def run() -> list[dict]:
     ) as cluster:
         startup = time.perf_counter() - start
         address = cluster.scheduler_address
-        dask, pool, ratio = paired_ratio(
+        dask, _, ratio = paired_ratio(
             lambda: _sweep(scheduler=address), lambda: _sweep(workers=2), repeat=REPEAT
         )
     rows += [

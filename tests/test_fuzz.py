@@ -4,6 +4,7 @@ result or a devicekit error: never another exception, never a hang. 1000 example
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import string
 from contextlib import contextmanager
@@ -45,11 +46,8 @@ def _no_hang():
 
 def _survives(parse, *args):
     """Run ``parse``: any result, or a DevicekitError, passes; anything else fails the test."""
-    with _no_hang():
-        try:
-            parse(*args)
-        except DevicekitError:
-            pass
+    with _no_hang(), contextlib.suppress(DevicekitError):
+        parse(*args)
 
 
 # ------------------------------------------------------------------------- building blocks
@@ -77,7 +75,7 @@ _VALUES = st.recursive(
         st.dictionaries(
             st.text(string.ascii_letters + "_", min_size=1, max_size=12), inner, max_size=4
         ),
-    ),  # fmt: skip
+    ),
     max_leaves=12,
 )
 
@@ -114,7 +112,7 @@ def _mutate(text: str, data) -> str:
             j = data.draw(st.integers(0, len(lines) - 1), label="other")
             lines[i], lines[j] = lines[j], lines[i]
         elif how == "truncate":
-            lines = lines[:i] + [line[: len(line) // 2]]
+            lines = [*lines[:i], line[: len(line) // 2]]
         else:
             lines[i] = data.draw(st.binary(max_size=30), label="bytes").decode("latin-1")
     return "\n".join(lines) + data.draw(st.sampled_from(["\n", "", "\r\n"]), label="end")
