@@ -230,3 +230,10 @@ def test_absurd_values_fail_or_finish_but_never_hang():
     assert frame.loc[1, "error"].startswith("InvalidInput: temperature 100000.0 K")
     far = dk.sweep("hh-squid", {"k.reversal_potential": [1e6]}, "op", workers=0, progress=False)
     assert len(far) == 1  # finished, with a value or a recorded error
+
+
+def test_progress_bar_counts_points(capsys):
+    dk.sweep(*FI, stimuli=[Pulse(0.0)], workers=0, progress=True)
+    err = capsys.readouterr().err
+    # tqdm's bar on stderr: the model, and all four points done
+    assert "sweep hh-squid" in err and "4/4" in err
