@@ -283,7 +283,13 @@ def _run_dask(spec, todo, scheduler, on_result) -> str:
             for index, values in todo
         ]
         for future in as_completed(futures):
-            on_result(future.result())
+            try:
+                record = future.result()
+            except Exception as error:  # evaluate_point never raises: this is the cluster
+                raise SweepError(
+                    f"the Dask cluster lost a point ({type(error).__name__}: {error})"
+                ) from None
+            on_result(record)
     except BaseException:
         client.cancel(futures)
         raise
