@@ -62,11 +62,20 @@ class SweepError(DevicekitError, RuntimeError):
     be written). Every finished point is kept in ``checkpoint``; run again with ``resume=True``
     (``--resume``) to compute only the missing ones."""
 
-    def __init__(self, message: str, *, checkpoint=None, done: int = 0, total: int = 0):
+    def __init__(
+        self,
+        message: str,
+        *,
+        checkpoint=None,
+        done: int = 0,
+        total: int = 0,
+        interrupted: bool = False,
+    ):
         super().__init__(message)
         self.checkpoint = checkpoint
         self.done = done
         self.total = total
+        self.interrupted = interrupted  # by Ctrl-C (KeyboardInterrupt)
 
 
 class DevicekitWarning(UserWarning):

@@ -138,7 +138,7 @@ def _sweep(args) -> int:
         )
     except SweepError as error:
         print(f"devicekit sweep: {' '.join(str(error).split())}", file=sys.stderr)
-        return 130 if "interrupted" in str(error) else 1
+        return 130 if error.interrupted else 1
     a = frame.attrs
     points = int(frame["point"].nunique())
     data = {

@@ -191,7 +191,11 @@ def sweep(
         )
         reason = "interrupted" if isinstance(error, KeyboardInterrupt) else str(error)
         raise SweepError(
-            f"sweep stopped: {reason}{where}", checkpoint=checkpoint, done=len(records), total=total
+            f"sweep stopped: {reason}{where}",
+            checkpoint=checkpoint,
+            done=len(records),
+            total=total,
+            interrupted=isinstance(error, KeyboardInterrupt),
         ) from None
     finally:
         if store is not None:
