@@ -31,6 +31,16 @@ def test_calculator_does_not_load_pyspice():
     assert "PySpice" not in loaded
 
 
+def test_an_ngspice_simulation_does_not_load_scipy_optimize():
+    # every sweep worker is a fresh process: scipy.optimize would add 0.3 s to each one's
+    # start-up (bench/README.md, sweeps); the rest search bisects in numpy instead
+    loaded = _modules_after(
+        "import devicekit as dk; dk.simulate('hh-squid', dk.Transient(0.005, preset='fast'))"
+    )
+    assert "PySpice" in loaded  # it did run in ngspice
+    assert "scipy.optimize" not in loaded
+
+
 def test_public_names_resolve():
     for name in devicekit.__all__:
         assert getattr(devicekit, name) is not None
