@@ -224,9 +224,10 @@ def _iontronic_neuron(report: Report, context: dict) -> list:
         _section(
             "Iontronic neuron in ngspice",
             "Two branches of conical fluidic memristors with batteries (+6 V fast, -4 V slow) "
-            "across 1 fF, after Kamsma et al. (PNAS 2024). A 20 ms current pulse below "
-            "threshold gives no spike, and the membrane returns towards rest (-0.667 V); "
-            "above threshold the neuron fires one all-or-none spike.",
+            "across 1 fF, after Kamsma et al. (Phys. Rev. Lett. 130, 268401, 2023). A 20 ms "
+            "current pulse below threshold gives no spike: the membrane swings below rest and "
+            "relaxes back towards it (-0.667 V) on the slow branch's time scale. Above "
+            "threshold the neuron fires one all-or-none spike.",
             figures=figures,
             files=["iontronic-neuron-below.csv", "iontronic-neuron-above.csv"],
         )

@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from devicekit.errors import InvalidInput
 
-__all__ = ["TRACE_UNITS", "plot_transient", "save_figure"]
+__all__ = ["TRACE_UNITS", "axis_label", "axis_scale", "plot_transient", "save_figure"]
 
 #: SI units of the non-gate columns of a transient
 TRACE_UNITS = {"v": "V", "stimulus": "A", "clamp_current": "A", "current": "A"}
+
+#: engineering prefixes for axes, by power of ten
+_PREFIXES = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M"}
+#: the SI units that take a prefix on an axis (compound units such as A/m2 keep SI)
+_PREFIXABLE = {"V", "A", "S", "F", "s", "Ohm"}
+
+
+def axis_scale(values, unit: str) -> tuple[float, str]:
+    """The factor and unit that show ``values`` [``unit``, SI] with engineering prefixes.
+
+    The largest magnitude lands in [1, 1000): ``axis_scale([-46e-12, 38e-12], "A")`` gives
+    ``(1e12, "pA")``. Units without a prefixed form (``1``, ``A/m2``) and data that are all zero
+    or not finite keep the factor 1.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    finite = np.abs(values[np.isfinite(values)])
+    if unit not in _PREFIXABLE or finite.size == 0 or finite.max() == 0.0:
+        return 1.0, unit
+    power = 3 * int(np.floor(np.log10(finite.max()) / 3))
+    power = min(max(power, min(_PREFIXES)), max(_PREFIXES))
+    return 10.0**-power, _PREFIXES[power] + unit
+
+
+def axis_label(name: str, unit: str) -> str:
+    """``"conductance_ratio", "1"`` -> ``"conductance ratio [1]"``."""
+    return f"{name.replace('_', ' ')} [{unit}]" if unit else name.replace("_", " ")
 
 
 def plot_transient(frame, title: str):

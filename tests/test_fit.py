@@ -192,8 +192,14 @@ def test_report_plot_and_card(tmp_path):
     assert parsed["parameters"][0]["name"] == "g" and parsed["points"] == 21
     assert list(result.correlation.columns) == ["g", "E"]
     assert list(result.residuals.columns) == ["voltage", "current", "prediction", "residual"]
-    result.plot(tmp_path / "fit.png")
+    figure = result.plot(tmp_path / "fit.png")
     assert (tmp_path / "fit.png").read_bytes()[:4] == b"\x89PNG"
+    # the figure shows pA against mV, and its points are the data, scaled exactly
+    top, bottom = figure.axes
+    assert top.get_ylabel() == "current [pA]" and bottom.get_xlabel() == "voltage [mV]"
+    assert bottom.get_ylabel() == "residual [pA]"
+    assert np.allclose(top.lines[0].get_ydata() * 1e-12, data["current"], rtol=1e-15, atol=0)
+    assert np.allclose(top.lines[0].get_xdata() * 1e-3, data["voltage"], rtol=1e-15, atol=0)
     card = tmp_path / "fitted.toml"
     card.write_text(result.to_card())
     model = dk.load_model(card)  # an ohmic fit is a complete membrane card

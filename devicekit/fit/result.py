@@ -157,17 +157,24 @@ class FitResult:
         figure, (top, bottom) = plt.subplots(
             2, 1, sharex=True, figsize=(7, 5), gridspec_kw={"height_ratios": [3, 1]}
         )
+        from devicekit.plotting import axis_label, axis_scale
+
+        # readable units on both axes: a nanopore's I-V in pA against mV, not 1e-11 A
+        x_factor, x_unit = axis_scale(self.x, _column_unit(self.model.x))
+        y_factor, y_unit = axis_scale(self.y, _column_unit(self.model.y))
         order = np.argsort(self.x)
         grid = np.linspace(self.x.min(), self.x.max(), 400)
-        top.plot(self.x, self.y, "o", ms=4, color="black", label="data")
-        top.plot(grid, self.predict(grid), color="tab:red", label=f"{self.model.name} fit")
-        top.set_ylabel(f"{self.model.y}")
+        top.plot(x_factor * self.x, y_factor * self.y, "o", ms=4, color="black", label="data")
+        top.plot(x_factor * grid, y_factor * self.predict(grid), color="tab:red",
+                 label=f"{self.model.name} fit")  # fmt: skip
+        top.set_ylabel(axis_label(self.model.y, y_unit))
         top.legend()
         top.set_title(f"{self.dataset or 'data'}: RMSE {100 * self.relative_rmse:.2f}% of range")
-        bottom.plot(self.x[order], (self.y - self.predict())[order], "o", ms=3, color="tab:blue")
+        residual = y_factor * (self.y - self.predict())
+        bottom.plot(x_factor * self.x[order], residual[order], "o", ms=3, color="tab:blue")
         bottom.axhline(0.0, color="gray", lw=0.8)
-        bottom.set_ylabel("residual")
-        bottom.set_xlabel(f"{self.model.x} [V]")
+        bottom.set_ylabel(f"residual [{y_unit}]" if y_unit else "residual")
+        bottom.set_xlabel(axis_label(self.model.x, x_unit))
         figure.tight_layout()
         if path is not None:
             from devicekit.plotting import save_figure
@@ -198,6 +205,15 @@ class FitResult:
         from devicekit.fit.spice import fitted_card
 
         return fitted_card(self)
+
+
+def _column_unit(name: str) -> str:
+    """The SI unit of a canonical measurement column (``current`` -> ``A``), else ``""``."""
+    from devicekit.measurements.loader import CANONICAL_COLUMNS
+    from devicekit.units import KINDS
+
+    kind = CANONICAL_COLUMNS.get(name)
+    return KINDS[kind][0] if kind else ""
 
 
 def _finite(value):
