@@ -33,17 +33,19 @@ def median_process_seconds(argv: Sequence[str], repeat: int = 9) -> float:
 PYTHON = sys.executable
 
 
-def paired_ratio(function, baseline, repeat: int = 5) -> tuple[float, float, float]:
-    """Alternate ``function`` and ``baseline`` ``repeat`` times; return (median seconds of
-    function, median seconds of baseline, median of the per-pair ratios). Pairing cancels the
-    slow drifts of a shared machine that separate medians would pick up."""
+def paired_ratio(function, baseline, repeat: int = 5, spread: list | None = None):
+    """Run ``function`` and ``baseline`` as ``repeat`` back-to-back pairs; return (median seconds
+    of function, median seconds of baseline, median of the per-pair ratios). Pairing cancels the
+    slow drifts of a shared machine that separate medians would pick up, and the order within a
+    pair alternates, so that neither side always runs first. Each pair's ratio is appended to
+    ``spread`` if given."""
     a, b, ratios = [], [], []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        a.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        baseline()
-        b.append(time.perf_counter() - start)
+    for number in range(repeat):
+        for which in ("a", "b") if number % 2 == 0 else ("b", "a"):
+            start = time.perf_counter()
+            (function if which == "a" else baseline)()
+            (a if which == "a" else b).append(time.perf_counter() - start)
         ratios.append(a[-1] / b[-1])
+    if spread is not None:
+        spread.extend(ratios)
     return statistics.median(a), statistics.median(b), statistics.median(ratios)
