@@ -24,6 +24,13 @@ def write_bytes_atomic(path, data: bytes, *, force: bool = False) -> Path:
         raise InvalidInput(f"{str(path)!r} exists; choose another name or replace it with --force")
     if path.is_dir():
         raise InvalidInput(f"{str(path)!r} is a folder; give a file name")
+    if path.exists() and not path.is_file():
+        # the rename below would put a regular file in place of a device, pipe or socket
+        # (as root, /dev/null itself): such a target is never replaced
+        raise InvalidInput(
+            f"{str(path)!r} is not a regular file (a device, pipe or socket) and is never "
+            "replaced; give a file name"
+        )
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InvalidInput(f"folder {str(folder)!r} does not exist; create it first")

@@ -23,7 +23,7 @@ def test_simulate_writes_csv_and_plot(tmp_path):
         "10uA/cm2",
         "--tstop",
         "200ms",
-        "--out",
+        "-o",  # the short form, as in devicekit sweep
         str(out),
         "--plot",
         str(plot),

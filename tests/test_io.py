@@ -24,3 +24,17 @@ def test_read_only_filesystem_is_a_clean_error(tmp_path):
     # /proc is read-only for everyone, root included
     with pytest.raises(InvalidInput, match="cannot write"):
         write_text_atomic("/proc/devicekit-test.txt", "x")
+
+
+def test_a_special_file_is_never_replaced(tmp_path):
+    # a named pipe stands in for /dev/null: os.replace would put a regular file in its place,
+    # even with --force (the test never touches a real device)
+    import os
+    import stat
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(InvalidInput, match="not a regular file"):
+        write_text_atomic(pipe, "data", force=True)
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary left behind

@@ -55,6 +55,7 @@ def register(commands, formatter) -> None:
         epilog=f"Example:\n  devicekit demo --out {DEFAULT_FOLDER}\n  devicekit demo --force",
     )
     p.add_argument(
+        "-o",
         "--out",
         default=DEFAULT_FOLDER,
         metavar="FOLDER",

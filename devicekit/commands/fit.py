@@ -107,7 +107,7 @@ def register(commands, formatter) -> None:
         default="text",
         help="format of the printed report",
     )
-    p.add_argument("--out", metavar="TOML", help="write the fitted model card")
+    p.add_argument("-o", "--out", metavar="TOML", help="write the fitted model card")
     p.add_argument("--plot", metavar="PNG", help="write data, fit and residuals")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument(

@@ -158,7 +158,7 @@ def register(commands, formatter) -> None:
         default="spice",
         help="ngspice (default) or the scipy reference",
     )
-    p.add_argument("--out", metavar="CSV", help="write the trace as CSV")
+    p.add_argument("-o", "--out", metavar="CSV", help="write the trace as CSV")
     p.add_argument("--plot", metavar="PNG", help="write a figure of V(t) and the gates")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     add_json_flag(p)
