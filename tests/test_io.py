@@ -1,3 +1,6 @@
+import os
+import stat
+
 import pytest
 
 from devicekit.errors import InvalidInput
@@ -29,9 +32,6 @@ def test_read_only_filesystem_is_a_clean_error(tmp_path):
 def test_a_special_file_is_never_replaced(tmp_path):
     # a named pipe stands in for /dev/null: os.replace would put a regular file in its place,
     # even with --force (the test never touches a real device)
-    import os
-    import stat
-
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     with pytest.raises(InvalidInput, match="not a regular file"):

@@ -154,11 +154,11 @@ class FitResult:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
+        from devicekit.plotting import axis_label, axis_scale
+
         figure, (top, bottom) = plt.subplots(
             2, 1, sharex=True, figsize=(7, 5), gridspec_kw={"height_ratios": [3, 1]}
         )
-        from devicekit.plotting import axis_label, axis_scale
-
         # readable units on both axes: a nanopore's I-V in pA against mV, not 1e-11 A
         x_factor, x_unit = axis_scale(self.x, _column_unit(self.model.x))
         y_factor, y_unit = axis_scale(self.y, _column_unit(self.model.y))
