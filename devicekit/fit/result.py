@@ -154,14 +154,15 @@ class FitResult:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
+        from devicekit.measurements.loader import column_unit
         from devicekit.plotting import axis_label, axis_scale
 
         figure, (top, bottom) = plt.subplots(
             2, 1, sharex=True, figsize=(7, 5), gridspec_kw={"height_ratios": [3, 1]}
         )
         # readable units on both axes: a nanopore's I-V in pA against mV, not 1e-11 A
-        x_factor, x_unit = axis_scale(self.x, _column_unit(self.model.x))
-        y_factor, y_unit = axis_scale(self.y, _column_unit(self.model.y))
+        x_factor, x_unit = axis_scale(self.x, column_unit(self.model.x))
+        y_factor, y_unit = axis_scale(self.y, column_unit(self.model.y))
         order = np.argsort(self.x)
         grid = np.linspace(self.x.min(), self.x.max(), 400)
         top.plot(x_factor * self.x, y_factor * self.y, "o", ms=4, color="black", label="data")
@@ -205,15 +206,6 @@ class FitResult:
         from devicekit.fit.spice import fitted_card
 
         return fitted_card(self)
-
-
-def _column_unit(name: str) -> str:
-    """The SI unit of a canonical measurement column (``current`` -> ``A``), else ``""``."""
-    from devicekit.measurements.loader import CANONICAL_COLUMNS
-    from devicekit.units import KINDS
-
-    kind = CANONICAL_COLUMNS.get(name)
-    return KINDS[kind][0] if kind else ""
 
 
 def _finite(value):

@@ -21,7 +21,7 @@ import numpy as np
 from devicekit.errors import DataFormatError, UnitError
 from devicekit.units import unit_factor
 
-__all__ = ["CANONICAL_COLUMNS", "load_measurement"]
+__all__ = ["CANONICAL_COLUMNS", "column_unit", "load_measurement"]
 
 #: canonical column name -> kind of quantity (its unit in the DataFrame is the SI unit)
 CANONICAL_COLUMNS = {
@@ -304,17 +304,19 @@ def load_measurement(path):
         _label_sweeps(frame, protocol.get("sweep", names[0]), data_path)
     frame.attrs.update(
         {key: meta.get(key, {}) for key in ("dataset", "device", "conditions", "protocol")},
-        units={n: _si_unit(n) for n in names},
+        units={n: column_unit(n) for n in names},
         source_file=str(data_path),
         metadata_file=str(meta_path) if meta_path else None,
     )
     return frame
 
 
-def _si_unit(name: str) -> str:
+def column_unit(name: str) -> str:
+    """The SI unit of a canonical column (``current`` -> ``A``); ``""`` for any other name."""
     from devicekit.units import KINDS
 
-    return KINDS[CANONICAL_COLUMNS[name]][0]
+    kind = CANONICAL_COLUMNS.get(name)
+    return KINDS[kind][0] if kind else ""
 
 
 def _label_sweeps(frame, column: str, source: Path) -> None:
