@@ -40,11 +40,12 @@ def paired_ratio(function, baseline, repeat: int = 5, spread: list | None = None
     pair alternates, so that neither side always runs first. Each pair's ratio is appended to
     ``spread`` if given."""
     a, b, ratios = [], [], []
+    pair = ((function, a), (baseline, b))
     for number in range(repeat):
-        for which in ("a", "b") if number % 2 == 0 else ("b", "a"):
+        for run, seconds in pair if number % 2 == 0 else pair[::-1]:
             start = time.perf_counter()
-            (function if which == "a" else baseline)()
-            (a if which == "a" else b).append(time.perf_counter() - start)
+            run()
+            seconds.append(time.perf_counter() - start)
         ratios.append(a[-1] / b[-1])
     if spread is not None:
         spread.extend(ratios)

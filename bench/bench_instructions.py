@@ -9,6 +9,7 @@ measured against a 1000 ms run), under `valgrind --tool=callgrind ngspice -b`.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# simulate() of hh-squid at 10 uA/cm2 in a fresh Python process, for TSTOP seconds
+# simulate() of hh-squid at 10 uA/cm2 in a fresh Python process, for argv[1] seconds
 _IN_PROCESS = """
 import sys
 import devicekit as dk
@@ -29,8 +30,6 @@ dk.simulate(model, dk.Transient(float(sys.argv[1])))
 
 
 def _callgrind(argv: list[str], folder: str) -> int:
-    import os
-
     result = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={folder}/cg.out", *argv],
         capture_output=True,
