@@ -3,6 +3,9 @@ table from this process, a local pool and a Dask LocalCluster, failed points rec
 checkpoints resumed."""
 
 import json
+import os
+import signal
+import time
 
 import numpy as np
 import pandas as pd
@@ -11,8 +14,11 @@ import pytest
 import devicekit as dk
 from devicekit.errors import DataFormatError, InvalidInput, SweepError
 from devicekit.models.stimuli import Pulse
+from devicekit.simulation import _analysis, as_membrane
 from devicekit.spikes import summarize
 from devicekit.sweeps import Normal, checkpoint_path
+from devicekit.sweeps.measures import check_measures
+from devicekit.sweeps.runner import SweepSpec, run_points
 
 AMPLITUDES = np.array([0.0, 0.05, 0.1, 0.2])  # 0, 5, 10, 20 uA/cm^2
 TRAN = dk.Transient(0.05, preset="fast")
@@ -145,6 +151,32 @@ def test_custom_measure_function(serial):
 
 def _peak_to_rest(frame):
     return {"swing_v": float(frame["v"].max() - frame["v"].iloc[0])}
+
+
+def _die_when_stimulated(frame):
+    """A measure that kills its own worker process (SIGKILL) at a stimulated point."""
+    if frame["stimulus"].abs().max() > 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"peak_v": float(frame["v"].max())}
+
+
+def test_a_pool_broken_before_the_next_submission_is_a_sweep_error():
+    # the pool may break between one result and the next submission, not only inside a
+    # result: point 1 kills the only worker while the slow result handler holds the loop, so
+    # the refill submits into a broken pool; that too must end as the sweep's own error
+    membrane = as_membrane("hh-squid").with_stimuli(Pulse(0.0))
+    analysis = _analysis(TRAN, {})
+    spec = SweepSpec(membrane, analysis, "spice", check_measures([_die_when_stimulated], "tran"))
+    todo = [(i, {"stimulus.amplitude": 0.1 if i == 1 else 0.0}) for i in range(6)]
+    seen = []
+
+    def slow(record):
+        seen.append(record["point"])
+        time.sleep(3.0)  # point 1 runs and kills the worker meanwhile
+
+    with pytest.raises(SweepError, match="a worker process died"):
+        run_points(spec, todo, workers=1, scheduler=None, on_result=slow)
+    assert seen == [0]  # the point before the fault was delivered
 
 
 def test_output_files_and_checkpoint_lifecycle(tmp_path, serial):

@@ -234,19 +234,16 @@ def _run_pool(spec, todo, workers: int, on_result) -> str:
                 if len(pending) >= 2 * workers:
                     break
 
-        refill()
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                pending.discard(future)
-                try:
-                    record = future.result()
-                except BrokenProcessPool:
-                    raise SweepError(
-                        "a worker process died (killed, or crashed inside ngspice)"
-                    ) from None
-                on_result(record)
+        try:
             refill()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pending.discard(future)
+                    on_result(future.result())
+                refill()
+        except BrokenProcessPool:  # from a result, or from a submission after the break
+            raise SweepError("a worker process died (killed, or crashed inside ngspice)") from None
         clean = True
     finally:
         if not clean:  # interrupted or broken: stop the workers now, do not wait for them
