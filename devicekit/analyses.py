@@ -18,13 +18,29 @@ the preset.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from dataclasses import dataclass
 
 import numpy as np
 
 from devicekit.errors import InvalidInput
 
-__all__ = ["PRESETS", "DCSweep", "Op", "Transient"]
+__all__ = [
+    "MAX_DC_POINTS",
+    "MAX_STEPS",
+    "PRESETS",
+    "DCSweep",
+    "Op",
+    "Transient",
+    "check_timeout",
+    "time_limit",
+]
+
+#: the largest tstop / max_step a transient may ask for (a run of 1e8 steps takes hours)
+MAX_STEPS = 1e8
+#: the most voltages a DC sweep may have
+MAX_DC_POINTS = 1_000_000
 
 #: preset name -> (max step [s], reltol)
 PRESETS: dict[str, tuple[float, float]] = {
@@ -61,8 +77,16 @@ class DCSweep:
             raise InvalidInput(
                 f"DC sweep stop = {self.stop!r} V must exceed start = {self.start!r}"
             )
-        if (self.stop - self.start) / self.step > 1e6:
-            raise InvalidInput("DC sweep has more than a million points; use a larger step")
+        for name in ("start", "stop"):
+            if not np.isfinite(getattr(self, name)):
+                raise InvalidInput(f"DC sweep {name} = {getattr(self, name)!r} V must be finite")
+        points = (self.stop - self.start) / self.step
+        if points > MAX_DC_POINTS:
+            raise InvalidInput(
+                f"DC sweep from {self.start!r} to {self.stop!r} V in steps of {self.step!r} V "
+                f"has {points:.3g} points, more than the limit of {MAX_DC_POINTS:,}; use a "
+                "larger step"
+            )
 
     def voltages(self) -> np.ndarray:
         """The sweep voltages: start + k * step, each rounded to 12 significant digits (so that
@@ -106,9 +130,52 @@ class Transient:
             raise InvalidInput(f"max_step = {self.max_step!r} s must be in (0, tstop]")
         if self.reltol is not None and not (1e-9 <= self.reltol <= 1e-2):
             raise InvalidInput(f"reltol = {self.reltol!r} must be between 1e-9 and 1e-2")
+        if self.sample is not None and not (np.isfinite(self.sample) and self.sample > 0):
+            raise InvalidInput(f"sample = {self.sample!r} s must be > 0")
+        step = self.settings[0]
+        if self.tstop / step > MAX_STEPS or (self.sample and self.tstop / self.sample > MAX_STEPS):
+            raise InvalidInput(
+                f"tstop = {self.tstop:g} s at steps of {min(step, self.sample or step):g} s is "
+                f"{self.tstop / min(step, self.sample or step):.3g} steps, more than the limit "
+                f"of {MAX_STEPS:.0e}; shorten tstop or give a larger max_step"
+            )
 
     @property
     def settings(self) -> tuple[float, float]:
         """(max step [s], reltol) after applying overrides."""
         step, reltol = PRESETS[self.preset]
         return (self.max_step or step, self.reltol or reltol)
+
+
+def check_timeout(timeout) -> None:
+    """A timeout is None (no limit) or a positive number of seconds."""
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise InvalidInput(
+            f"timeout = {timeout!r} must be a positive number of seconds (or None for no limit)"
+        )
+
+
+_TIME_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "devicekit_time_limit", default=None
+)
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Within this block, every simulation run that is given no timeout of its own stops after
+    ``seconds`` of wall-clock time with :class:`~devicekit.errors.SimulationError` (used by the
+    CLI's ``--timeout`` for commands that run many simulations: ``fit --verify``, ``demo``)."""
+    check_timeout(seconds)
+    token = _TIME_LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _TIME_LIMIT.reset(token)
+
+
+def effective_timeout(timeout: float | None) -> float | None:
+    """``timeout`` if given, else the limit of an enclosing :func:`time_limit` block."""
+    check_timeout(timeout)
+    return _TIME_LIMIT.get() if timeout is None else timeout

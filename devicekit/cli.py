@@ -77,6 +77,28 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON (SI)")
 
 
+def add_timeout_flag(parser: argparse.ArgumentParser, what: str = "a simulation") -> None:
+    parser.add_argument(
+        "--timeout",
+        metavar="T",
+        help=f"stop {what} that runs longer than T (30s, 2min) with an error (default: no limit)",
+    )
+
+
+def timeout_of(args: argparse.Namespace) -> float | None:
+    """``--timeout`` in seconds, or None."""
+    from devicekit.units import parse_quantity
+
+    if getattr(args, "timeout", None) is None:
+        return None
+    seconds = parse_quantity(args.timeout, "time", name="--timeout")
+    if not seconds > 0:
+        from devicekit.errors import InvalidInput
+
+        raise InvalidInput(f"--timeout {args.timeout!r} must be > 0, for example 30s")
+    return seconds
+
+
 def refuse_existing(*paths, force: bool) -> None:
     """Refuse, before any long work, to replace existing output files without --force."""
     from pathlib import Path

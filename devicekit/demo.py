@@ -90,8 +90,13 @@ def _prepare(folder: Path, force: bool) -> None:
 
 
 def run_demo(folder=DEFAULT_FOLDER, *, force: bool = False, workers: int | None = None,
-             progress: bool | None = None, say=print) -> Report:  # fmt: skip
-    """Run the whole pipeline and write the report folder. ``say`` reports each step."""
+             progress: bool | None = None, say=print, timeout: float | None = None,
+             ) -> Report:  # fmt: skip
+    """Run the whole pipeline and write the report folder. ``say`` reports each step.
+    ``timeout`` [s] bounds every simulation run (each point of the sweep included)."""
+    from devicekit.analyses import check_timeout, time_limit
+
+    check_timeout(timeout)
     folder = Path(folder)
     _prepare(folder, force)
     report = Report(folder, force=True)  # our own files inside our own folder
@@ -103,11 +108,12 @@ def run_demo(folder=DEFAULT_FOLDER, *, force: bool = False, workers: int | None 
         ("fit the measurements", _fits),
         ("export and run the fitted devices", _export),
     ]
-    context = {"workers": workers, "progress": progress}
+    context = {"workers": workers, "progress": progress, "timeout": timeout}
     for number, (label, step) in enumerate(steps, start=1):
         say(f"[{number}/{len(steps)}] {label} ...")
         start = time.perf_counter()
-        rows = step(report, context)
+        with time_limit(timeout):
+            rows = step(report, context)
         seconds = time.perf_counter() - start
         for name, value in rows:
             report.rows.append((name, value, seconds))
@@ -255,6 +261,7 @@ def _fi_sweep(report: Report, context: dict) -> list:
         measures=["spike_count", "rate_hz", "first_spike_s"],
         workers=context["workers"],
         progress=context["progress"],
+        timeout=context["timeout"],
     )
     seconds = time.perf_counter() - start
     report.csv("fi-curve.csv", frame, index=False)

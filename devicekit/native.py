@@ -9,12 +9,14 @@ root-finding on the dense output, so they are as accurate as the integration its
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.analyses import effective_timeout
 from devicekit.errors import InvalidInput, SimulationError
-from devicekit.expr import lambdify
+from devicekit.expr import evaluate, lambdify, to_text
 
 __all__ = ["NativeResult", "integrate"]
 
@@ -54,6 +56,7 @@ def integrate(
     threshold: float = 0.0,
     initial: dict | None = None,
     max_step: float = np.inf,
+    timeout: float | None = None,
 ) -> NativeResult:
     """Integrate a membrane from its rest state (or ``initial``) to ``tstop`` [s].
 
@@ -74,9 +77,17 @@ def integrate(
         Voltage [V] whose upward crossings are reported as spike times (default 0 V).
     initial : dict, optional
         Initial state by name (``v`` and gate states); default: rest without stimulus.
+    timeout : float, optional
+        Wall-clock limit [s]; a longer integration stops with :class:`SimulationError`.
+
+    Raises
+    ------
+    SimulationError
+        When the integration fails, runs longer than ``timeout``, or an expression of the model
+        cannot be evaluated (division by zero, overflow, a logarithm of a negative number),
+        naming the expression and the state where it happened.
     """
     import pandas as pd
-    from scipy.integrate import solve_ivp
 
     if not (np.isfinite(tstop) and tstop > 0):
         raise InvalidInput(f"tstop = {tstop!r} s must be > 0")
@@ -85,14 +96,18 @@ def integrate(
     start = dict(membrane.resting_state())
     start.update(initial or {})
     y0 = np.array([start[n] for n in names], dtype=float)
+    timeout = effective_timeout(timeout)
+    expressions = {"the ionic current": eq.ionic_current}
+    expressions.update({f"d{s}/dt": eq.derivatives[s] for s in eq.states})
     ionic = lambdify(eq.ionic_current, names)
     gate_rates = [lambdify(eq.derivatives[s], names) for s in eq.states]
     stimulus, clamp = _stimulus_functions(membrane, tstop)
     capacitance = membrane.capacitance
+    deadline = None if timeout is None else time.monotonic() + timeout
 
     if clamp is None:
 
-        def rhs(t, y):
+        def evaluate_rhs(t, y):
             y = y.tolist()
             dv = (stimulus(t) - ionic(*y)) / capacitance
             return [dv, *[f(*y) for f in gate_rates]]
@@ -100,9 +115,17 @@ def integrate(
     else:
         clamp_value = clamp.waveform(tstop)
 
-        def rhs(t, y):
+        def evaluate_rhs(t, y):
             y = [clamp_value(t), *y.tolist()[1:]]
             return [0.0, *[f(*y) for f in gate_rates]]
+
+    def rhs(t, y):
+        if deadline is not None and time.monotonic() > deadline:
+            raise _TimedOut(t)
+        try:
+            return evaluate_rhs(t, y)
+        except (ArithmeticError, ValueError) as error:  # ZeroDivision, Overflow, math domain
+            raise _fault(error, t, dict(zip(names, y.tolist(), strict=True)), expressions) from None
 
         y0[0] = float(clamp.value(0.0))
 
@@ -114,8 +137,36 @@ def integrate(
     edges = sorted(set(edges))
     sample_step = sample_step or tstop / 20000
     samples = np.linspace(0.0, tstop, round(tstop / sample_step) + 1)
+    try:
+        t_out, y_out, spikes, nfev = _segments(
+            edges, samples, y0, rhs, crossing, clamp, method, rtol, atol, max_step, threshold
+        )
+    except _TimedOut as stop:
+        raise SimulationError(
+            f"the native integration took longer than its timeout of {timeout:g} s and was "
+            f"stopped at t = {stop.t:g} s; give a larger timeout (--timeout) or a shorter tstop"
+        ) from None
+    t = np.concatenate(t_out)
+    states = np.concatenate(y_out, axis=1)
+    data = pd.DataFrame(dict(zip(names, states, strict=True)), index=pd.Index(t, name="time"))
+    if clamp is not None:
+        data["v"] = clamp.value(t)
+        env = {n: data[n].to_numpy() for n in names}
+        dvdt = np.gradient(data["v"].to_numpy(), t)
+        data["clamp_current"] = membrane.area * (
+            evaluate(eq.ionic_current, env) + capacitance * dvdt
+        )
+    else:
+        data["stimulus"] = [stimulus(x) * membrane.area for x in t]
+    return NativeResult(data, np.asarray(spikes), threshold, nfev)
+
+
+def _segments(edges, samples, y, rhs, crossing, clamp, method, rtol, atol, max_step, threshold):
+    """Integrate piecewise between stimulus breakpoints; samples, spikes and evaluations."""
+    from scipy.integrate import solve_ivp
+
+    tstop = edges[-1]
     t_out, y_out, spikes, nfev = [], [], [], 0
-    y = y0
     for a, b in itertools.pairwise(edges):
         last = b == tstop
         wanted = samples[(samples >= a) & ((samples <= b) if last else (samples < b))]
@@ -155,18 +206,29 @@ def integrate(
         if solution.t_events is not None:
             spikes.extend(solution.t_events[0])
         y = solution.y[:, -1]
-    t = np.concatenate(t_out)
-    states = np.concatenate(y_out, axis=1)
-    data = pd.DataFrame(dict(zip(names, states, strict=True)), index=pd.Index(t, name="time"))
-    if clamp is not None:
-        data["v"] = clamp.value(t)
-        env = {n: data[n].to_numpy() for n in names}
-        from devicekit.expr import evaluate
+    return t_out, y_out, spikes, nfev
 
-        dvdt = np.gradient(data["v"].to_numpy(), t)
-        data["clamp_current"] = membrane.area * (
-            evaluate(eq.ionic_current, env) + capacitance * dvdt
-        )
-    else:
-        data["stimulus"] = [stimulus(x) * membrane.area for x in t]
-    return NativeResult(data, np.asarray(spikes), threshold, nfev)
+
+class _TimedOut(Exception):
+    def __init__(self, t: float):
+        super().__init__(t)
+        self.t = t
+
+
+def _fault(error: Exception, t: float, state: dict, expressions: dict) -> SimulationError:
+    """The SimulationError for an arithmetic fault: which expression, at which state."""
+    culprit = "the model's equations"
+    with np.errstate(all="ignore"):
+        for label, expression in expressions.items():
+            try:
+                lambdify(expression, list(state))(*state.values())
+            except (ArithmeticError, ValueError):
+                text = to_text(expression)
+                text = text if len(text) <= 120 else text[:117] + "..."
+                culprit = f"{label}, {text}"
+                break
+    where = ", ".join(f"{k} = {v:.6g}" for k, v in state.items())
+    return SimulationError(
+        f"the native integration cannot evaluate {culprit} at t = {t:g} s ({where}): "
+        f"{type(error).__name__}: {error}; check the model's parameters"
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devicekit.analyses import DCSweep, Op, Transient
+from devicekit.analyses import DCSweep, Op, Transient, check_timeout
 from devicekit.errors import InvalidInput
 
 __all__ = ["as_membrane", "simulate"]
@@ -73,6 +73,7 @@ def simulate(
     stimuli=None,
     backend: str = "spice",
     formulation=None,
+    timeout: float | None = None,
     **analysis_options,
 ):
     """Simulate a model.
@@ -90,6 +91,10 @@ def simulate(
         ``spice`` (ngspice through PySpice, default) or ``native`` (scipy).
     formulation : devicekit.spice.Formulation, optional
         How the SPICE netlist poses the equations (default: rates on nodes).
+    timeout : float, optional
+        Wall-clock limit [s] of the run; a longer run is stopped and raises
+        :class:`~devicekit.errors.SimulationError`. Ctrl-C stops a run at any time
+        (``KeyboardInterrupt``), and the engine stays usable.
 
     Returns
     -------
@@ -105,24 +110,26 @@ def simulate(
     if stimuli is not None:
         membrane = membrane.with_stimuli(*stimuli)
     analysis = _analysis(analysis, analysis_options)
-    if backend == "spice":
-        frame = _simulate_spice(membrane, analysis, formulation)
-    elif backend == "native":
-        frame = _simulate_native(membrane, analysis)
-    else:
+    if backend not in ("spice", "native"):
         raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice' or 'native'")
+    check_timeout(timeout)
+    membrane.check_time_constants()
+    if backend == "spice":
+        frame = _simulate_spice(membrane, analysis, formulation, timeout)
+    else:
+        frame = _simulate_native(membrane, analysis, timeout)
     frame.attrs.update(model=membrane.name, analysis=repr(analysis), backend=backend)
     return frame
 
 
-def _simulate_spice(membrane, analysis, formulation):
+def _simulate_spice(membrane, analysis, formulation, timeout):
     import pandas as pd
 
     from devicekit.spice.engine import engine
     from devicekit.spice.netlist import testbench
 
     bench = testbench(membrane, analysis, formulation)
-    run = engine().run(bench.text, bench.vectors, expect_until=bench.expect_until)
+    run = engine().run(bench.text, bench.vectors, expect_until=bench.expect_until, timeout=timeout)
     data = {bench.columns[name]: run.vectors[name] for name in bench.columns}
     if "clamp_current" in data:
         data["clamp_current"] = -data["clamp_current"]  # source current -> outward membrane
@@ -149,7 +156,7 @@ def _stimulus_current(membrane, time):
     return total
 
 
-def _simulate_native(membrane, analysis):
+def _simulate_native(membrane, analysis, timeout):
     import pandas as pd
 
     from devicekit.expr import evaluate
@@ -158,7 +165,10 @@ def _simulate_native(membrane, analysis):
     eq = membrane.equations()
     if isinstance(analysis, Transient):
         kwargs = {"sample_step": analysis.sample} if analysis.sample else {}
-        return integrate(membrane, analysis.tstop, rtol=1e-9, atol=1e-12, **kwargs).data
+        result = integrate(
+            membrane, analysis.tstop, rtol=1e-9, atol=1e-12, timeout=timeout, **kwargs
+        )
+        return result.data
     if isinstance(analysis, DCSweep):
         v = analysis.voltages()
         gates = {s: evaluate(eq.steady_states[s], {"v": v}) for s in eq.states}

@@ -8,7 +8,7 @@ import sys
 def _demo(args) -> int:
     from pathlib import Path
 
-    from devicekit.cli import emit
+    from devicekit.cli import emit, timeout_of
     from devicekit.demo import _summary_data, run_demo
     from devicekit.text import format_table
 
@@ -22,6 +22,7 @@ def _demo(args) -> int:
         workers=args.workers,
         progress=False if args.no_progress else None,
         say=say,
+        timeout=timeout_of(args),
     )
     index = (Path(report.folder) / "index.html").resolve()
     rows = [
@@ -38,7 +39,7 @@ def _demo(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag
+    from devicekit.cli import add_json_flag, add_timeout_flag
     from devicekit.demo import DEFAULT_FOLDER
 
     p = commands.add_parser(
@@ -64,5 +65,6 @@ def register(commands, formatter) -> None:
     p.add_argument("--force", action="store_true", help="write over an earlier report")
     p.add_argument("--workers", type=int, metavar="N", help="f-I sweep workers (default CPUs)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_timeout_flag(p, "any simulation of the demo")
     add_json_flag(p)
     p.set_defaults(handler=_demo)

@@ -30,12 +30,14 @@ def _options(args) -> dict:
 def _fit(args) -> int:
     import warnings
 
-    from devicekit.cli import emit, refuse_existing
+    from devicekit.analyses import time_limit
+    from devicekit.cli import emit, refuse_existing, timeout_of
     from devicekit.errors import ConvergenceWarning
     from devicekit.fit import fit
     from devicekit.io import write_text_atomic
     from devicekit.measurements import load_measurement
 
+    timeout = timeout_of(args)
     refuse_existing(args.out, args.plot, force=args.force)  # before fitting, not after
     data = load_measurement(args.dataset)
     with warnings.catch_warnings(record=True) as caught:
@@ -43,7 +45,8 @@ def _fit(args) -> int:
         result = fit(args.model, data, x=args.x, y=args.y, backend=args.backend, **_options(args))
     data_out = result.as_dict()
     if args.verify:
-        data_out["spice_check"] = result.verify_in_spice()
+        with time_limit(timeout):
+            data_out["spice_check"] = result.verify_in_spice()
     if args.out:
         write_text_atomic(args.out, result.to_card(), force=args.force)
     if args.plot:
@@ -63,7 +66,7 @@ def _fit(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag
+    from devicekit.cli import add_json_flag, add_timeout_flag
     from devicekit.fit.models import FIT_MODELS
 
     p = commands.add_parser(
@@ -101,6 +104,7 @@ def register(commands, formatter) -> None:
         action="store_true",
         help="also evaluate the fitted model in ngspice and report the deviation",
     )
+    add_timeout_flag(p, "an ngspice check (--verify)")
     p.add_argument(
         "--report",
         choices=["text", "markdown"],

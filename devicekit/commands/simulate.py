@@ -54,16 +54,17 @@ def _check_outputs(args) -> None:
 
 def _simulate(args) -> int:
     from devicekit.analyses import Op, Transient
-    from devicekit.cli import emit
+    from devicekit.cli import emit, timeout_of
     from devicekit.io import write_text_atomic
     from devicekit.models.cards import load_model
     from devicekit.simulation import simulate
     from devicekit.spikes import summarize
 
+    timeout = timeout_of(args)
     model = load_model(args.model)
     _check_outputs(args)  # refuse before a long run, not after it
     if args.analysis == "op":
-        frame = simulate(model, Op(), backend=args.backend)
+        frame = simulate(model, Op(), backend=args.backend, timeout=timeout)
         row = {k: float(v) for k, v in frame.iloc[0].items()}
         text = "\n".join(
             f"{k:>10} = {v * 1e3:+.4f} mV" if k == "v" else f"{k:>10} = {v:.6f}"
@@ -78,7 +79,11 @@ def _simulate(args) -> int:
     )
     stimuli = [_stimulus(args.stim, delay, width)] if args.stim else []
     frame = simulate(
-        model, Transient(tstop, preset=args.preset), stimuli=stimuli, backend=args.backend
+        model,
+        Transient(tstop, preset=args.preset),
+        stimuli=stimuli,
+        backend=args.backend,
+        timeout=timeout,
     )
     summary = summarize(frame)
     if args.out:
@@ -112,7 +117,7 @@ def _simulate(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag
+    from devicekit.cli import add_json_flag, add_timeout_flag
 
     p = commands.add_parser(
         "models",
@@ -158,6 +163,7 @@ def register(commands, formatter) -> None:
         default="spice",
         help="ngspice (default) or the scipy reference",
     )
+    add_timeout_flag(p)
     p.add_argument("-o", "--out", metavar="CSV", help="write the trace as CSV")
     p.add_argument("--plot", metavar="PNG", help="write a figure of V(t) and the gates")
     p.add_argument("--force", action="store_true", help="replace existing output files")

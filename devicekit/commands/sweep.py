@@ -94,7 +94,7 @@ def parse_param(text: str):
 
 def _sweep(args) -> int:
     from devicekit.analyses import DCSweep, Op, Transient
-    from devicekit.cli import emit
+    from devicekit.cli import emit, timeout_of
     from devicekit.commands.simulate import _stimulus
     from devicekit.models.cards import load_model
     from devicekit.simulation import as_membrane
@@ -135,6 +135,7 @@ def _sweep(args) -> int:
             resume=args.resume,
             force=args.force,
             progress=False if args.no_progress else None,
+            timeout=timeout_of(args),
         )
     except SweepError as error:
         print(f"devicekit sweep: {' '.join(str(error).split())}", file=sys.stderr)
@@ -165,7 +166,7 @@ def _sweep(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag
+    from devicekit.cli import add_json_flag, add_timeout_flag
 
     p = commands.add_parser(
         "sweep",
@@ -232,5 +233,6 @@ def register(commands, formatter) -> None:
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
     p.add_argument("--force", action="store_true", help="replace the output and checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_timeout_flag(p, "a point")
     add_json_flag(p)
     p.set_defaults(handler=_sweep)

@@ -162,6 +162,32 @@ class Membrane:
             states, derivatives, steady, total, currents, batteries, gate_states
         )
 
+    def check_time_constants(self) -> None:
+        """Refuse gates whose time constant is zero, negative or not finite anywhere between
+        -200 and +200 mV and across the channels' batteries (such a state never settles, or
+        needs infinitely many steps)."""
+        from devicekit.expr import evaluate
+
+        batteries = [b for b in self.equations().batteries.values() if np.isfinite(b)]
+        grid = np.linspace(min([-0.2, *batteries]) - 0.1, max([0.2, *batteries]) + 0.1, 2001)
+        for channel in self.channels:
+            phi = channel.phi(self.temperature)
+            for gate in channel.gates:
+                if gate.instantaneous:
+                    continue
+                with np.errstate(all="ignore"):
+                    tau = np.broadcast_to(
+                        evaluate(gate.time_constant(V, phi), {"v": grid}), grid.shape
+                    )
+                bad = ~(np.isfinite(tau) & (tau > 0))
+                if bad.any():
+                    k = int(np.argmax(bad))
+                    raise ModelCardError(
+                        f"{channel.name}.{gate.name}: the time constant is {tau[k]:g} s at "
+                        f"{grid[k] * 1e3:.1f} mV; it must be finite and > 0 at every voltage "
+                        "(check the gate's tau, or alpha and beta, which must not be negative)"
+                    )
+
     def resting_state(self) -> dict[str, float]:
         """Rest without stimulus: V where the steady-state ionic current is zero, with the gates
         at their steady state. The search spans the channels' batteries (a rest lies between

@@ -22,10 +22,12 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.analyses import effective_timeout
 from devicekit.errors import SimulationError
 
 __all__ = ["NgspiceEngine", "SpiceRun", "engine"]
@@ -74,6 +76,15 @@ def _shared_class():
                 _Shared._declared = True
             else:
                 self._ngspice_shared = ffi.dlopen(self.library_path)
+
+        @staticmethod
+        def _background_thread_running(not_running, ngspice_id, user_data):
+            # ngspice calls this from its background thread: false when a bg_run starts, true
+            # when it has ended (PySpice's own version returns None, which cffi rejects)
+            self = ffi.from_handle(user_data)
+            if not_running:
+                self._bg_done.set()
+            return 0
 
         @staticmethod
         def _send_char(message_c, ngspice_id, user_data):
@@ -157,6 +168,7 @@ class NgspiceEngine:
                 )
             shared_class.LIBRARY_PATH = path
             try:
+                shared_class._bg_done = threading.Event()
                 self._shared = shared_class(ngspice_id=0, send_data=False)
             except OSError as error:
                 raise SimulationError(f"cannot load ngspice from {path!r}: {error}") from None
@@ -190,6 +202,37 @@ class NgspiceEngine:
         lines = [line for line in netlist.splitlines() if line.strip()] + [""]
         keep = [ffi.new("char[]", line.encode("utf8")) for line in lines] + [ffi.NULL]
         shared._ngspice_shared.ngSpice_Circ(ffi.new("char *[]", keep))
+
+    def _running(self) -> bool:
+        return bool(self._instance()._ngspice_shared.ngSpice_running())
+
+    def _halt(self) -> None:
+        """Stop the background analysis thread (ngspice's ``bg_halt``) and wait for it."""
+        self._command("bg_halt")
+        for _ in range(1000):  # bg_halt joins the thread; this only guards a slow join
+            if not self._running():
+                return
+            time.sleep(0.001)
+
+    def _run_background(self, timeout: float | None) -> float | None:
+        """Run the loaded circuit on ngspice's background thread and wait for it here, in
+        Python, so that Ctrl-C (KeyboardInterrupt) and ``timeout`` can stop it. Returns the
+        elapsed time when the timeout ended the run, else None."""
+        start = time.monotonic()
+        done = self._instance()._bg_done
+        done.clear()
+        self._command("bg_run")
+        pause = 0.0002  # short runs (~10 ms) are not slowed; long ones are polled every 20 ms
+        try:
+            while not done.wait(pause):
+                pause = min(2 * pause, 0.02)
+                if timeout is not None and time.monotonic() - start > timeout:
+                    self._halt()
+                    return time.monotonic() - start
+        except BaseException:  # KeyboardInterrupt, SystemExit: stop ngspice, then re-raise
+            self._halt()
+            raise
+        return None
 
     def _current_plot(self) -> str:
         shared = self._instance()
@@ -237,16 +280,27 @@ class NgspiceEngine:
 
     # ------------------------------------------------------------------ public
     def run(
-        self, netlist: str, vectors: list[str] | None = None, *, expect_until: float | None = None
+        self,
+        netlist: str,
+        vectors: list[str] | None = None,
+        *,
+        expect_until: float | None = None,
+        timeout: float | None = None,
     ) -> SpiceRun:
         """Load ``netlist`` (with its analysis line), run it, return the vectors.
+
+        The analysis runs on ngspice's background thread while this thread waits, so that
+        Ctrl-C stops it within milliseconds (``KeyboardInterrupt`` is raised here, and the
+        engine stays usable) and ``timeout`` [s] bounds its wall-clock time.
 
         Raises
         ------
         SimulationError
-            With ngspice's own messages and the netlist, when ngspice reports an error or the
-            analysis did not complete (``expect_until``: the final time a transient must reach).
+            With ngspice's own messages and the netlist, when ngspice reports an error, the
+            analysis did not complete (``expect_until``: the final time a transient must reach)
+            or it ran longer than ``timeout``.
         """
+        timeout = effective_timeout(timeout)
         with self._lock:
             self._instance()
             self._clear_output()
@@ -254,8 +308,21 @@ class NgspiceEngine:
             self._load(netlist)
             load_errors = self._errors()
             before = self._current_plot()
+            timed_out = None
             if not load_errors:
-                self._command("run")
+                try:
+                    timed_out = self._run_background(timeout)
+                except BaseException:
+                    self.reset()
+                    raise
+            if timed_out is not None:
+                self.reset()
+                raise SimulationError(
+                    f"the simulation took longer than its timeout of {timeout:g} s and was "
+                    "stopped; give a larger timeout (--timeout), a shorter tstop or a faster "
+                    "preset",
+                    netlist=netlist,
+                )
             plot = self._current_plot()
             errors = self._errors()
             stdout, stderr = self._output()

@@ -65,6 +65,7 @@ def sweep(
     resume: bool = False,
     force: bool = False,
     progress: bool | None = None,
+    timeout: float | None = None,
     **analysis_options,
 ):
     """Simulate a model at many parameter points and tabulate chosen measures.
@@ -106,6 +107,9 @@ def sweep(
         Continue the sweep in ``checkpoint``: run only the points it lacks.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    timeout : float, optional
+        Wall-clock limit [s] of each point; a point that runs longer is stopped and recorded as
+        failed, and the sweep goes on.
 
     Returns
     -------
@@ -120,6 +124,7 @@ def sweep(
     Worker processes start fresh interpreters (``spawn``); a script calling ``sweep`` with
     workers must protect its top level with ``if __name__ == "__main__":``.
     """
+    from devicekit.analyses import check_timeout
     from devicekit.simulation import _analysis, as_membrane
     from devicekit.sweeps.measures import check_measures
     from devicekit.sweeps.runner import Checkpoint, SweepSpec, run_points
@@ -152,7 +157,8 @@ def sweep(
     if resume and checkpoint is None:
         raise InvalidInput("resume needs the checkpoint: give output (or checkpoint)")
 
-    spec = SweepSpec(membrane, analysis, backend, measures)
+    check_timeout(timeout)
+    spec = SweepSpec(membrane, analysis, backend, measures, timeout)
     total = len(points)
     records: dict[int, dict] = {}
     store = None

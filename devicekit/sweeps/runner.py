@@ -32,6 +32,7 @@ class SweepSpec:
     analysis: object
     backend: str
     measures: tuple
+    timeout: float | None = None  # [s] per point
 
     def fingerprint(self, points) -> str:
         """A hash of the model, analysis, measures and every point's values: a checkpoint is
@@ -62,7 +63,7 @@ def evaluate_point(spec: SweepSpec, index: int, values: dict) -> dict:
     try:
         model = apply_values(spec.membrane, values)
         with _ENGINE_LOCK:
-            frame = simulate(model, spec.analysis, backend=spec.backend)
+            frame = simulate(model, spec.analysis, backend=spec.backend, timeout=spec.timeout)
         rows, error = measure(frame, spec.measures), None
     except Exception as exc:  # recorded per point, by design: the sweep goes on
         rows, error = [], f"{type(exc).__name__}: {' '.join(str(exc).split())}"
