@@ -99,15 +99,23 @@ def timeout_of(args: argparse.Namespace) -> float | None:
     return seconds
 
 
-def refuse_existing(*paths, force: bool) -> None:
-    """Refuse, before any long work, to replace existing output files without --force."""
+def check_outputs(*paths, inputs=(), force: bool) -> None:
+    """Refuse, before any long work, outputs that would lose data (see :mod:`devicekit.io`):
+    an existing file without --force, an input of the command, a special file, or two outputs
+    naming one file."""
+    from devicekit.io import check_outputs as check
+
+    check(*paths, inputs=[p for p in inputs if p is not None], force=force)
+
+
+def input_files(name_or_path) -> list[str]:
+    """The file behind a model argument, if it names one (a built-in name names none)."""
     from pathlib import Path
 
-    from devicekit.errors import InvalidInput
-
-    for path in paths:
-        if path and not force and Path(path).exists():
-            raise InvalidInput(f"{path!r} exists; choose another name or add --force")
+    try:
+        return [str(name_or_path)] if Path(name_or_path).is_file() else []
+    except OSError:  # a name too long to be a file
+        return []
 
 
 def emit(args: argparse.Namespace, data: dict, text: str) -> None:

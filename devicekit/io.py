@@ -1,58 +1,139 @@
-"""Safe output: files are written atomically, and an existing file is replaced only on request.
+"""Safe output: nothing a user gave is lost or overwritten.
 
-Nothing a user gave is lost: an output is first written to a temporary file in the same folder,
-flushed to disk, then renamed over the target in one step, so a crash or a full disk leaves
-either the old file or the new one, never half of one.
+* An output is written to a temporary file in the target's folder, flushed to disk, then renamed
+  over the target in one step, so a crash or a full disk leaves the old file or the new one,
+  never half of one.
+* An existing file is replaced only with ``force`` (``--force``), and never when it is one of the
+  command's inputs (the data file, its metadata, the model card), compared by identity
+  (:func:`os.path.samefile`), whatever path names it.
+* A device, pipe, socket or folder is never replaced, nor is a symlink that points to one; a
+  symlink to a regular file keeps pointing at it and the file it points to is replaced.
+* Every output of one command is checked before anything is written, and two outputs may not
+  name the same file.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from devicekit.errors import InvalidInput
 
-__all__ = ["write_bytes_atomic", "write_text_atomic"]
+__all__ = ["check_outputs", "same_file", "write_bytes_atomic", "write_text_atomic"]
 
 
-def write_bytes_atomic(path, data: bytes, *, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` atomically; refuse to replace an existing file unless
-    ``force``."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise InvalidInput(f"{str(path)!r} exists; choose another name or replace it with --force")
-    if path.is_dir():
-        raise InvalidInput(f"{str(path)!r} is a folder; give a file name")
-    if path.exists() and not path.is_file():
-        # the rename below would put a regular file in place of a device, pipe or socket
-        # (as root, /dev/null itself): such a target is never replaced
-        raise InvalidInput(
-            f"{str(path)!r} is not a regular file (a device, pipe or socket) and is never "
-            "replaced; give a file name"
+def _short(path) -> str:
+    text = str(path)
+    return repr(text if len(text) <= 80 else text[:60] + "..." + text[-17:])
+
+
+def _os_error(path, error: OSError) -> InvalidInput:
+    if error.errno == errno.ENAMETOOLONG:
+        return InvalidInput(
+            f"{_short(path)}: the file name is too long for the filesystem "
+            f"({len(os.path.basename(str(path)))} characters); choose a shorter name"
         )
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidInput(f"folder {str(folder)!r} does not exist; create it first")
+    if error.errno == errno.ENOTDIR:
+        return InvalidInput(f"{_short(path)}: a part of the path is not a folder")
+    return InvalidInput(f"cannot use {_short(path)}: {error.strerror}")
+
+
+def _stat(path, follow: bool) -> os.stat_result | None:
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+        return os.stat(path) if follow else os.lstat(path)
+    except FileNotFoundError:
+        return None
     except OSError as error:
-        raise InvalidInput(f"cannot write in {str(folder)!r}: {error.strerror}") from None
+        raise _os_error(path, error) from None
+
+
+def same_file(a, b) -> bool:
+    """Whether two paths name the same existing file (:func:`os.path.samefile`)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _target(path, *, force: bool, inputs=()) -> Path:
+    """The file that writing ``path`` replaces (a symlink's target), after refusing what must
+    never be replaced."""
+    path = Path(path)
+    if not str(path) or str(path).endswith(os.sep):
+        raise InvalidInput(f"{_short(path)} is not a file name; give one such as out.csv")
+    info = _stat(path, follow=False)
+    target = path
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        target = Path(os.path.realpath(path))
+        info = _stat(target, follow=True)
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise InvalidInput(f"{_short(path)} is a folder; give a file name")
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput(
+                f"{_short(path)} is not a regular file (a device, pipe or socket, or a link to "
+                "one) and is never replaced, even with --force; give a file name"
+            )
+        for given in inputs:
+            if given is not None and same_file(target, given):
+                raise InvalidInput(
+                    f"{_short(path)} is an input of this command ({_short(given)}); it is never "
+                    "written over, even with --force; choose another output name"
+                )
+        if not force:
+            raise InvalidInput(f"{_short(path)} exists; choose another name or add --force")
+    folder = target.parent if str(target.parent) else Path(".")
+    folder_info = _stat(folder, follow=True)
+    if folder_info is None or not stat.S_ISDIR(folder_info.st_mode):
+        raise InvalidInput(f"folder {_short(folder)} does not exist; create it first")
+    return target
+
+
+def check_outputs(*outputs, inputs=(), force: bool = False) -> list[Path]:
+    """Refuse, before any work, outputs that would lose data: an existing file without
+    ``force``, an input of the command, a special file, or two outputs naming one file.
+    ``None`` entries are skipped. Returns the files that will be written."""
+    targets: list[Path] = []
+    for output in outputs:
+        if output is None:
+            continue
+        target = _target(output, force=force, inputs=inputs)
+        for earlier in targets:
+            if os.path.realpath(earlier) == os.path.realpath(target):
+                raise InvalidInput(
+                    f"two outputs name the same file {_short(output)}; give each its own name"
+                )
+        targets.append(target)
+    return targets
+
+
+def write_bytes_atomic(path, data: bytes, *, force: bool = False, inputs=()) -> Path:
+    """Write ``data`` to ``path`` atomically; refuse to replace an existing file unless
+    ``force``, and never replace an input, a special file or a folder (see the module)."""
+    target = _target(path, force=force, inputs=inputs)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=".devicekit-", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise InvalidInput(f"cannot write in {_short(folder)}: {error.strerror}") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise InvalidInput(f"cannot write {str(path)!r}: {error.strerror}") from None
+        raise InvalidInput(f"cannot write {_short(path)}: {error.strerror}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+    return Path(path)
 
 
-def write_text_atomic(path, text: str, *, force: bool = False) -> Path:
-    return write_bytes_atomic(path, text.encode("utf-8"), force=force)
+def write_text_atomic(path, text: str, *, force: bool = False, inputs=()) -> Path:
+    return write_bytes_atomic(path, text.encode("utf-8"), force=force, inputs=inputs)

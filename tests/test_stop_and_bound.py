@@ -90,9 +90,7 @@ def test_ctrl_c_on_the_cli_exits_130_with_one_line(extra):
 def test_timeout_stops_a_run_with_a_simulation_error(backend):
     start = time.monotonic()
     with pytest.raises(SimulationError, match="timeout of 0.3 s"):
-        dk.simulate(
-            "hh-squid", Transient(20.0), stimuli=[Pulse(0.1)], backend=backend, timeout=0.3
-        )
+        dk.simulate("hh-squid", Transient(20.0), stimuli=[Pulse(0.1)], backend=backend, timeout=0.3)
     assert time.monotonic() - start < 0.3 + STOP_WITHIN
     assert len(_short_run()) > 100  # the engine is usable afterwards
 
@@ -113,8 +111,19 @@ def test_a_bad_timeout_is_refused(bad):
     "command",
     [
         LONG,
-        ["sweep", "hh-squid", "--param", "stimulus.amplitude=10uA/cm2", "--tstop", "20s",
-         "--workers", "0", "--no-progress", "-o", "points.csv"],
+        [
+            "sweep",
+            "hh-squid",
+            "--param",
+            "stimulus.amplitude=10uA/cm2",
+            "--tstop",
+            "20s",
+            "--workers",
+            "0",
+            "--no-progress",
+            "-o",
+            "points.csv",
+        ],
     ],  # fmt: skip
 )
 def test_cli_timeout(command, tmp_path):

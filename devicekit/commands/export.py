@@ -4,14 +4,16 @@ from __future__ import annotations
 
 
 def _export(args) -> int:
-    from devicekit.cli import emit
+    from devicekit.cli import check_outputs, emit, input_files
     from devicekit.export import FORMATS, export_text, write_export
     from devicekit.models.cards import load_model
 
     if args.format not in FORMATS:  # checked before loading, so the list comes first
         export_text(None, args.format)
+    inputs = input_files(args.model)
+    check_outputs(args.output, inputs=inputs, force=args.force)
     model = load_model(args.model)
-    path = write_export(model, args.format, args.output, force=args.force)
+    path = write_export(model, args.format, args.output, force=args.force, inputs=inputs)
     emit(
         args,
         {"model": model.name, "format": args.format, "path": str(path)},

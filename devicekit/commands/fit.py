@@ -31,15 +31,16 @@ def _fit(args) -> int:
     import warnings
 
     from devicekit.analyses import time_limit
-    from devicekit.cli import emit, refuse_existing, timeout_of
+    from devicekit.cli import check_outputs, emit, timeout_of
     from devicekit.errors import ConvergenceWarning
     from devicekit.fit import fit
     from devicekit.io import write_text_atomic
     from devicekit.measurements import load_measurement
 
     timeout = timeout_of(args)
-    refuse_existing(args.out, args.plot, force=args.force)  # before fitting, not after
     data = load_measurement(args.dataset)
+    inputs = [data.attrs["source_file"], data.attrs["metadata_file"]]
+    check_outputs(args.out, args.plot, inputs=inputs, force=args.force)  # before fitting
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         result = fit(args.model, data, x=args.x, y=args.y, backend=args.backend, **_options(args))
@@ -48,7 +49,7 @@ def _fit(args) -> int:
         with time_limit(timeout):
             data_out["spice_check"] = result.verify_in_spice()
     if args.out:
-        write_text_atomic(args.out, result.to_card(), force=args.force)
+        write_text_atomic(args.out, result.to_card(), force=args.force, inputs=inputs)
     if args.plot:
         result.plot(args.plot, force=args.force)
     text = result.report(args.report)

@@ -45,11 +45,11 @@ def _labelled(frame):
 
 
 def _check_outputs(args) -> None:
-    from devicekit.cli import refuse_existing
+    from devicekit.cli import check_outputs, input_files
 
     if args.plot and str(args.plot).rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
         raise InvalidInput(f"--plot {args.plot!r}: use a .png, .pdf or .svg file name")
-    refuse_existing(args.out, args.plot, force=args.force)
+    check_outputs(args.out, args.plot, inputs=input_files(args.model), force=args.force)
 
 
 def _simulate(args) -> int:
@@ -61,8 +61,8 @@ def _simulate(args) -> int:
     from devicekit.spikes import summarize
 
     timeout = timeout_of(args)
-    model = load_model(args.model)
     _check_outputs(args)  # refuse before a long run, not after it
+    model = load_model(args.model)
     if args.analysis == "op":
         frame = simulate(model, Op(), backend=args.backend, timeout=timeout)
         row = {k: float(v) for k, v in frame.iloc[0].items()}

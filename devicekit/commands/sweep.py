@@ -94,11 +94,11 @@ def parse_param(text: str):
 
 def _sweep(args) -> int:
     from devicekit.analyses import DCSweep, Op, Transient
-    from devicekit.cli import emit, timeout_of
+    from devicekit.cli import check_outputs, emit, input_files, timeout_of
     from devicekit.commands.simulate import _stimulus
     from devicekit.models.cards import load_model
     from devicekit.simulation import as_membrane
-    from devicekit.sweeps import sweep
+    from devicekit.sweeps import checkpoint_path, sweep
 
     if not args.param:
         raise InvalidInput("give at least one --param NAME=VALUES")
@@ -112,6 +112,10 @@ def _sweep(args) -> int:
             *(parse_quantity(x, "voltage", name=n) for x, n in
               ((args.start, "--start"), (args.stop, "--stop"), (args.step, "--step")))
         )  # fmt: skip
+    if args.out:  # the output and its checkpoint are never the model's card
+        checkpoint = checkpoint_path(args.out)
+        check_outputs(args.out, inputs=input_files(args.model), force=args.force)
+        check_outputs(checkpoint, inputs=input_files(args.model), force=True)
     model = as_membrane(load_model(args.model))
     stimuli = None
     if args.stim:

@@ -85,8 +85,9 @@ def export_text(model, fmt: str) -> str:
     return card_text(model)
 
 
-def write_export(model, fmt: str, path, *, force: bool = False) -> Path:
-    """Write an export atomically; an existing file is replaced only with ``force``."""
+def write_export(model, fmt: str, path, *, force: bool = False, inputs=()) -> Path:
+    """Write an export atomically; an existing file is replaced only with ``force``, and an
+    input (``inputs``, such as the card it came from) never."""
     from devicekit.io import write_text_atomic
 
-    return write_text_atomic(Path(path), export_text(model, fmt), force=force)
+    return write_text_atomic(Path(path), export_text(model, fmt), force=force, inputs=inputs)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from devicekit.errors import InvalidInput, SweepError
+from devicekit.io import check_outputs, same_file
 from devicekit.sweeps.space import LogNormal, Normal, Uniform, parse_distribution
 
 __all__ = [
@@ -145,15 +146,18 @@ def sweep(
     workers = _workers(workers)
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_VARIABLE) or None
+    inputs = _input_files(model)
     if output is not None:
         output = Path(output)
         if output.suffix.lower() not in OUTPUT_SUFFIXES:
             raise InvalidInput(f"output {str(output)!r}: use a .parquet or .csv file name")
-        if output.exists() and not force:
-            raise InvalidInput(f"{str(output)!r} exists; choose another name or add --force")
-        if not output.parent.is_dir():
-            raise InvalidInput(f"folder {str(output.parent)!r} does not exist; create it first")
+        check_outputs(output, inputs=inputs, force=force)
         checkpoint = checkpoint if checkpoint is not None else checkpoint_path(output)
+    if checkpoint is not None:
+        # resuming appends to an existing checkpoint; it must still never be an input
+        check_outputs(checkpoint, inputs=inputs, force=True)
+        if output is not None and same_file(output, checkpoint):
+            raise InvalidInput("the checkpoint and the output must be different files")
     if resume and checkpoint is None:
         raise InvalidInput("resume needs the checkpoint: give output (or checkpoint)")
 
@@ -220,6 +224,15 @@ def sweep(
         write_table(frame, output, force=force)
         Path(checkpoint).unlink(missing_ok=True)
     return frame
+
+
+def _input_files(model) -> list[str]:
+    if isinstance(model, (str, os.PathLike)):
+        try:
+            return [str(model)] if Path(model).is_file() else []
+        except OSError:
+            return []
+    return []
 
 
 def _workers(workers) -> int:
