@@ -107,8 +107,8 @@ def test_a_bad_timeout_is_refused(bad):
         dk.simulate("hh-squid", Transient(0.01), timeout=bad)
 
 
-SWEEP_LONG = [*"sweep hh-squid --param stimulus.amplitude=10uA/cm2 --tstop 20s".split(),
-              *"--workers 0 --no-progress -o points.csv".split()]  # fmt: skip
+SWEEP_LONG = [*["sweep", "hh-squid", "--param", "stimulus.amplitude=10uA/cm2", "--tstop", "20s"],
+              *["--workers", "0", "--no-progress", "-o", "points.csv"]]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", [LONG, SWEEP_LONG])
