@@ -448,20 +448,40 @@ def _replace_quantities(text: str, where: str) -> str:
         # is 15 ms divided by cosh; "36mS/cm2" is one unit)
         parts = word.split("/")
         for cut in range(len(parts), 0, -1):
-            unit, rest = "/".join(parts[:cut]), "/".join(parts[cut:])
+            unit = "/".join(parts[:cut])
             try:
                 found = unit_factor(unit)
             except UnitError:
                 continue
             if found.offset:
                 raise ModelCardError(f"{where}: {number}{unit} has an offset unit; use kelvin")
-            return repr(found.to_si(float(number))) + ("/" + rest if rest else "")
+            # what follows the unit stays as written: "1ms/-v" keeps its "/" (0.001/(-v))
+            return repr(found.to_si(float(number))) + word[len(unit) :]
         raise ModelCardError(
             f"{where}: unknown unit {parts[0]!r} after {number} in {text!r}; write numbers with "
             "a unit such as 40mV or 15ms, or plain SI numbers (use * between a number and a name)"
         )
 
     return _QUANTITY.sub(replace, text)
+
+
+def _check_nesting(text: str, where: str) -> None:
+    """Refuse, before Python's parser sees it, nesting deeper than :data:`_MAX_DEPTH`: brackets,
+    and runs of signs (``- - - - v``), which the parser handles by recursion."""
+    depth = deepest = signs = most = 0
+    for c in text:
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth -= 1
+        if c in "+-~":
+            signs += 1
+            most = max(most, signs)
+        elif not c.isspace():
+            signs = 0
+    if deepest > _MAX_DEPTH or most > _MAX_DEPTH:
+        raise ModelCardError(f"{where}: expression nested deeper than {_MAX_DEPTH} levels")
 
 
 def parse_expression(text: str, allowed: set[str], *, where: str = "expression") -> Expr:
@@ -486,12 +506,23 @@ def parse_expression(text: str, allowed: set[str], *, where: str = "expression")
     if not isinstance(text, str):
         raise ModelCardError(f"{where}: expected an expression string, got {text!r}")
     if len(text) > _MAX_LENGTH:
-        raise ModelCardError(f"{where}: expression longer than {_MAX_LENGTH} characters")
+        raise ModelCardError(
+            f"{where}: an expression of {len(text)} characters is longer than the limit of "
+            f"{_MAX_LENGTH}"
+        )
+    _check_nesting(text, where)
     source = _replace_quantities(text, where)
+    shown = text if len(text) <= 80 else text[:60] + "..."
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as error:
-        raise ModelCardError(f"{where}: {text!r} is not a valid expression ({error.msg})") from None
+        raise ModelCardError(
+            f"{where}: {shown!r} is not a valid expression ({error.msg})"
+        ) from None
+    except (RecursionError, MemoryError, ValueError) as error:  # the parser's own limits
+        raise ModelCardError(
+            f"{where}: {shown!r} cannot be parsed ({type(error).__name__}); simplify it"
+        ) from None
     return _convert(tree.body, allowed, where, text, 0)
 
 

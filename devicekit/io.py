@@ -22,7 +22,23 @@ from pathlib import Path
 
 from devicekit.errors import InvalidInput
 
-__all__ = ["check_outputs", "same_file", "write_bytes_atomic", "write_text_atomic"]
+__all__ = [
+    "check_outputs",
+    "quote",
+    "read_regular",
+    "regular_file",
+    "same_file",
+    "write_bytes_atomic",
+    "write_text_atomic",
+]
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 def _short(path) -> str:
@@ -48,6 +64,57 @@ def _stat(path, follow: bool) -> os.stat_result | None:
         return None
     except OSError as error:
         raise _os_error(path, error) from None
+
+
+def quote(text, limit: int = 80) -> str:
+    """``repr`` of a user's text, cut to about ``limit`` characters for an error message."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 20] + "..." + text[-17:]
+    return repr(text)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def regular_file(path, *, what: str, max_bytes: int, error=InvalidInput):
+    """Open ``path`` for reading if it is a regular file of at most ``max_bytes``; a folder,
+    FIFO, socket or device is refused at once (it is checked before it is opened, and a FIFO is
+    opened without blocking). Returns a binary file object."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{what} {_short(path)} does not exist") from None
+    except OSError as problem:
+        raise error(str(_os_error(path, problem))) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{what} {_short(path)} is {_kind(info.st_mode)}, not a regular file")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as problem:
+        raise error(f"cannot read {what} {_short(path)}: {problem.strerror}") from None
+    handle = os.fdopen(descriptor, "rb")
+    info = os.fstat(handle.fileno())  # the file opened, not the name stat'ed before
+    if not stat.S_ISREG(info.st_mode):
+        handle.close()
+        raise error(f"{what} {_short(path)} is {_kind(info.st_mode)}, not a regular file")
+    if info.st_size > max_bytes:
+        handle.close()
+        raise error(
+            f"{what} {_short(path)} is {info.st_size:,} bytes, more than the limit of "
+            f"{max_bytes:,} bytes"
+        )
+    return handle
+
+
+def read_regular(path, *, what: str, max_bytes: int, error=InvalidInput) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes`` (see :func:`regular_file`)."""
+    with regular_file(path, what=what, max_bytes=max_bytes, error=error) as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:  # it grew after the check
+        raise error(f"{what} {_short(path)} is larger than the limit of {max_bytes:,} bytes")
+    return data
 
 
 def same_file(a, b) -> bool:

@@ -12,13 +12,17 @@ number in the file) and the column. Files are only ever opened for reading.
 
 from __future__ import annotations
 
+import io
+import itertools
 import re
-import sys
+from array import array
 from pathlib import Path
 
 import numpy as np
 
 from devicekit.errors import DataFormatError, UnitError
+from devicekit.io import quote, read_regular, regular_file
+from devicekit.tomltext import load_toml
 from devicekit.units import unit_factor
 
 __all__ = ["CANONICAL_COLUMNS", "column_unit", "load_measurement"]
@@ -59,24 +63,29 @@ _DELIMITERS = {
     "whitespace": None,
     "space": None,
 }
+#: the largest data file read [bytes]; memory stays proportional to the file (8 bytes a value)
 MAX_BYTES = 200_000_000
+#: the largest metadata file read [bytes]
+MAX_META_BYTES = 1_000_000
+#: text encodings a data file may declare in ``[format] encoding``
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
 
 
 def _toml(path: Path) -> dict:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise DataFormatError(f"{path}: metadata is not valid TOML: {error}") from None
+    raw = read_regular(path, what="metadata file", max_bytes=MAX_META_BYTES, error=DataFormatError)
+    return load_toml(raw, str(path), DataFormatError, what="metadata file")
 
 
 # the metadata's shape: table -> {key: allowed types}; checked before anything is read from it
 _META_SCHEMA = {
     "dataset": {"data": (str,)},
-    "format": {"delimiter": (str,), "header": (bool,), "comment": (str,)},
+    "format": {
+        "delimiter": (str,),
+        "header": (bool,),
+        "comment": (str,),
+        "decimal": (str,),
+        "encoding": (str,),
+    },
     "protocol": {"kind": (str,), "sweep": (str,)},
 }
 _COLUMN_SCHEMA = {"name": (str,), "unit": (str,), "header": (str,), "index": (int,)}
@@ -97,6 +106,14 @@ def _check_metadata(meta: dict, path: Path) -> dict:
     comment = meta.get("format", {}).get("comment")
     if comment is not None and not comment.strip():
         raise DataFormatError(f"{path}: format.comment must not be empty; use '#'")
+    decimal = meta.get("format", {}).get("decimal")
+    if decimal is not None and decimal not in (".", ","):
+        raise DataFormatError(f"{path}: format.decimal = {quote(decimal)} must be '.' or ','")
+    encoding = meta.get("format", {}).get("encoding")
+    if encoding is not None and encoding.lower() not in ENCODINGS:
+        raise DataFormatError(
+            f"{path}: format.encoding = {quote(encoding)} must be one of {', '.join(ENCODINGS)}"
+        )
     columns = meta.get("columns")
     if columns is not None:
         if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
@@ -119,25 +136,51 @@ def _is_bool(value, types) -> bool:
     return isinstance(value, bool) and bool not in types
 
 
-def _resolve(path: Path) -> tuple[Path, Path | None]:
-    """(data file, metadata file or None)."""
-    if not path.exists():
-        raise DataFormatError(f"{path}: no such file")
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a name too long for the filesystem
+        return False
+
+
+def _resolve(path: Path) -> tuple[Path, Path | None, dict]:
+    """(data file, metadata file or None, metadata)."""
+    if not _exists(path) and not path.is_symlink():
+        raise DataFormatError(f"{quote(path)}: no such file")
     if path.suffix.lower() == ".toml":
         meta = _check_metadata(_toml(path), path)
         name = meta.get("dataset", {}).get("data")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or not name.strip():
             raise DataFormatError(f"{path}: [dataset] needs 'data', the data file's name")
-        data = (path.parent / name).resolve()
-        if not data.is_file():
-            raise DataFormatError(f"{path}: its data file {name!r} does not exist")
-        return data, path
+        data = path.parent / name
+        if not _exists(data):
+            raise DataFormatError(f"{path}: its data file {quote(name)} does not exist")
+        return data, path, meta
     sibling = path.with_suffix(".toml")
-    return path, (sibling if sibling.exists() else None)
+    if _exists(sibling):
+        return path, sibling, _check_metadata(_toml(sibling), sibling)
+    return path, None, {}
 
 
 def _split(line: str, delimiter: str | None) -> list[str]:
     return line.split() if delimiter is None else [c.strip() for c in line.split(delimiter)]
+
+
+def _rows(text, source: Path, comment: str, encoding: str, seen: list):
+    """(line number, text) of every line that is not blank or a comment, streamed; ``seen``
+    gets an entry at the first line that is not blank."""
+    try:
+        for number, line in enumerate(text, start=1):
+            stripped = line.strip().lstrip("\ufeff")
+            if stripped and not seen:
+                seen.append(number)
+            if stripped and not stripped.startswith(comment):
+                yield number, line.rstrip("\r\n")
+    except UnicodeDecodeError as error:
+        raise DataFormatError(
+            f"{source}: not {encoding} text (byte {error.start} of a block); give the file's "
+            "encoding in the metadata: [format] encoding = 'latin-1'"
+        ) from None
 
 
 def _unit_of(unit: str, kind: str, where: str):
@@ -191,60 +234,109 @@ def load_measurement(path):
     """
     import pandas as pd
 
-    data_path, meta_path = _resolve(Path(path))
-    meta = _check_metadata(_toml(meta_path), meta_path) if meta_path else {}
+    data_path, meta_path, meta = _resolve(Path(path))
     fmt = meta.get("format", {})
-    raw = data_path.read_bytes()
-    if len(raw) > MAX_BYTES:
-        raise DataFormatError(f"{data_path}: larger than {MAX_BYTES} bytes")
-    if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise DataFormatError(f"{data_path}: the file is empty")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataFormatError(f"{data_path}: not UTF-8 text (byte {error.start})") from None
     comment = fmt.get("comment", "#")
-    lines = [
-        (number, line)
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith(comment)
-    ]
-    if not lines:
-        raise DataFormatError(f"{data_path}: no data rows (only comments or blank lines)")
-    delimiter_name = fmt.get("delimiter")
-    if delimiter_name is None:  # by extension, else by what the first line contains
+    decimal = fmt.get("decimal", ".")
+    encoding = fmt.get("encoding", "utf-8").lower()
+    encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    handle = regular_file(data_path, what="data file", max_bytes=MAX_BYTES, error=DataFormatError)
+    with io.TextIOWrapper(handle, encoding=encoding, newline=None) as text:
+        seen: list[int] = []
+        rows = _rows(text, data_path, comment, encoding, seen)
+        first = next(rows, None)
+        if first is None:
+            raise DataFormatError(
+                f"{data_path}: no data rows (only comments or blank lines)"
+                if seen
+                else f"{data_path}: the file is empty"
+            )
+        delimiter = _delimiter(fmt, data_path, meta_path, first[1])
+        has_header = fmt.get("header")
+        if has_header is None:  # a header is a first line that does not parse as numbers
+            try:
+                [float(_number_text(c, decimal)) for c in _split(first[1], delimiter)]
+                has_header = False
+            except ValueError:
+                has_header = True
+        header = _split(first[1], delimiter) if has_header else None
+        if header is not None:
+            repeated = sorted({c for c in header if header.count(c) > 1})
+            if repeated:
+                raise DataFormatError(
+                    f"{data_path}: the header names {quote(repeated[0])} more than once; "
+                    "give every column its own name"
+                )
+        columns = meta.get("columns") or (
+            _columns_from_header(header, data_path) if header else None
+        )
+        if not columns:
+            raise DataFormatError(
+                f"{data_path}: no header and no metadata; write "
+                f"{data_path.with_suffix('.toml').name} with a [[columns]] map (name and unit of "
+                "each column), see measurements/"
+            )
+        positions, converters, names = _column_map(columns, header, data_path, meta_path)
+        if len(set(names)) != len(names):
+            raise DataFormatError(f"{meta_path or data_path}: column names {names} repeat")
+        positional = header is None and not any("index" in c for c in columns)
+        width = len(header) if header is not None else (len(columns) if positional else None)
+        body = rows if has_header else itertools.chain([first], rows)
+        values = _read_values(body, delimiter, decimal, positions, names, width, data_path)
+    for k, converter in enumerate(converters):
+        if converter is not None:
+            values[:, k] = converter.to_si(values[:, k])
+    frame = pd.DataFrame(values, columns=names)
+    if frame.empty:
+        raise DataFormatError(f"{data_path}: no data rows after the header")
+    for name in names:
+        if frame[name].isna().all():
+            raise DataFormatError(f"{data_path}: column {name!r} is all NaN")
+    if not np.any(np.nan_to_num(values)):
+        raise DataFormatError(
+            f"{data_path}: every value in every row is 0; the file holds no measurement"
+        )
+    protocol = meta.get("protocol", {})
+    if protocol.get("kind") == "transfer":
+        _label_sweeps(frame, protocol.get("sweep", names[0]), data_path)
+    frame.attrs.update(
+        {key: meta.get(key, {}) for key in ("dataset", "device", "conditions", "protocol")},
+        units={n: column_unit(n) for n in names},
+        source_file=str(data_path),
+        metadata_file=str(meta_path) if meta_path else None,
+    )
+    return frame
+
+
+def _number_text(cell: str, decimal: str) -> str:
+    return cell.replace(",", ".") if decimal == "," else cell
+
+
+def _delimiter(fmt: dict, data_path: Path, meta_path, line: str) -> str | None:
+    name = fmt.get("delimiter")
+    if name is None:  # by extension, else by what the first line contains
         by_suffix = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
         delimiter = by_suffix.get(data_path.suffix.lower())
+        if delimiter == "," and line.count(";") >= max(1, line.count(",")):
+            delimiter = ";"  # a European "CSV": fields between semicolons
         if delimiter is None:
-            delimiter = next((d for d in ("\t", ",", ";") if d in lines[0][1]), None)
-    elif delimiter_name in _DELIMITERS:
-        delimiter = _DELIMITERS[delimiter_name]
-    else:
-        raise DataFormatError(
-            f"{meta_path}: format.delimiter {delimiter_name!r} is unknown; "
-            f"use one of {sorted(_DELIMITERS)}"
-        )
-    has_header = fmt.get("header")
-    if has_header is None:  # a header is a first line that does not parse as numbers
-        try:
-            [float(c) for c in _split(lines[0][1], delimiter)]
-            has_header = False
-        except ValueError:
-            has_header = True
-    header = _split(lines[0][1], delimiter) if has_header else None
-    body = lines[1:] if has_header else lines
-    columns = meta.get("columns") or (_columns_from_header(header, data_path) if header else None)
-    if not columns:
-        raise DataFormatError(
-            f"{data_path}: no header and no metadata; write {data_path.with_suffix('.toml').name} "
-            "with a [[columns]] map (name and unit of each column), see measurements/"
-        )
+            delimiter = next((d for d in ("\t", ";", ",") if d in line), None)
+        return delimiter
+    if name in _DELIMITERS:
+        return _DELIMITERS[name]
+    raise DataFormatError(
+        f"{meta_path}: format.delimiter {quote(name)} is unknown; use one of {sorted(_DELIMITERS)}"
+    )
+
+
+def _column_map(columns, header, data_path: Path, meta_path):
+    """(positions, unit converters, canonical names) of the columns to read."""
     positions, converters, names = [], [], []
     for index, column in enumerate(columns):
         name, unit = column.get("name"), column.get("unit", "")
         if name not in CANONICAL_COLUMNS:
             raise DataFormatError(
-                f"{meta_path or data_path}: column name {name!r} is not one of "
+                f"{meta_path or data_path}: column name {quote(name)} is not one of "
                 f"{sorted(CANONICAL_COLUMNS)}"
             )
         kind = CANONICAL_COLUMNS[name]
@@ -252,9 +344,10 @@ def load_measurement(path):
         converter = _unit_of(str(unit), kind, where)
         if header is not None and "header" in column:
             if column["header"] not in header:
+                shown = ", ".join(quote(h, 40) for h in header[:8])
                 raise DataFormatError(
-                    f"{data_path}: missing column {column['header']!r} "
-                    f"(metadata column {name!r}); the header has {header}"
+                    f"{data_path}: missing column {quote(column['header'])} "
+                    f"(metadata column {name!r}); the header has {shown}"
                 )
             position = header.index(column["header"])
             match = _HEADER_UNIT.match(column["header"])
@@ -274,41 +367,45 @@ def load_measurement(path):
         positions.append(position)
         converters.append(converter)
         names.append(name)
-    values = np.empty((len(body), len(names)))
-    for row, (number, line) in enumerate(body):
+    return positions, converters, names
+
+
+def _read_values(body, delimiter, decimal, positions, names, width, source: Path):
+    """The numbers of the wanted columns, as a (rows, columns) array, read row by row into a
+    flat array of doubles (memory: 8 bytes a value, whatever the file's size)."""
+    flat = array("d")
+    expected = width
+    for number, line in body:
         cells = _split(line, delimiter)
-        for k, (position, name) in enumerate(zip(positions, names, strict=True)):
+        if expected is None:
+            expected = len(cells)
+        if len(cells) != expected:
+            raise DataFormatError(f"{source}: row {number} has {len(cells)} fields, not {expected}"
+                                  + _decimal_hint(cells, delimiter, decimal))  # fmt: skip
+        for position, name in zip(positions, names, strict=True):
             if position >= len(cells):
                 raise DataFormatError(
-                    f"{data_path}: row {number}, column {name!r}: missing "
+                    f"{source}: row {number}, column {name!r}: missing "
                     f"(the row has {len(cells)} fields)"
                 )
+            cell = cells[position]
             try:
-                values[row, k] = float(cells[position])
+                flat.append(float(_number_text(cell, decimal)))
             except ValueError:
                 raise DataFormatError(
-                    f"{data_path}: row {number}, column {name!r}: "
-                    f"{cells[position]!r} is not a number"
+                    f"{source}: row {number}, column {name!r}: {quote(cell)} is not a number"
+                    + _decimal_hint([cell], delimiter, decimal)
                 ) from None
-    for k, converter in enumerate(converters):
-        if converter is not None:
-            values[:, k] = converter.to_si(values[:, k])
-    frame = pd.DataFrame(values, columns=names)
-    if frame.empty:
-        raise DataFormatError(f"{data_path}: no data rows after the header")
-    for name in names:
-        if frame[name].isna().all():
-            raise DataFormatError(f"{data_path}: column {name!r} is all NaN")
-    protocol = meta.get("protocol", {})
-    if protocol.get("kind") == "transfer":
-        _label_sweeps(frame, protocol.get("sweep", names[0]), data_path)
-    frame.attrs.update(
-        {key: meta.get(key, {}) for key in ("dataset", "device", "conditions", "protocol")},
-        units={n: column_unit(n) for n in names},
-        source_file=str(data_path),
-        metadata_file=str(meta_path) if meta_path else None,
+    return np.frombuffer(flat, dtype=float).reshape(-1, len(names)).copy()
+
+
+def _decimal_hint(cells, delimiter, decimal) -> str:
+    if decimal == "," or not any("," in c or ";" in c for c in cells):
+        return ""
+    return (
+        "; if the file writes numbers with a decimal comma (0,5), say so in its metadata: "
+        '[format] decimal = "," and delimiter = ";"'
     )
-    return frame
 
 
 def column_unit(name: str) -> str:

@@ -39,13 +39,13 @@ number, so ``load_model(save_model(m)) == m`` exactly.
 
 from __future__ import annotations
 
-import sys
+import re
 from pathlib import Path
 
-from devicekit.errors import InvalidInput, ModelCardError, UnitError
+from devicekit.errors import ModelCardError, UnitError
 from devicekit.models.channels import GHKChannel, HHChannel, OhmicChannel
 from devicekit.models.kinetics import FORMS, Gate, RateFunction
-from devicekit.models.membrane import Membrane
+from devicekit.models.membrane import MAX_MODEL_NAME, Membrane
 from devicekit.models.stimuli import DC, Pulse, Sine, SineClamp, StepTrain, VoltageClamp
 from devicekit.units import parse_quantity, quantity_text
 
@@ -295,6 +295,12 @@ def _concentrations(reader: _Reader, key: str) -> dict[str, float]:
     return values
 
 
+def _name_from(source: str) -> str:
+    """A model name from a card's file name, when the card gives none."""
+    stem = re.sub(r"[^A-Za-z0-9_.+-]", "_", Path(source).stem).lstrip("_.+-")
+    return stem[:MAX_MODEL_NAME] or "card"
+
+
 def parse_card(data: dict, source: str = "card") -> Membrane:
     """Build a model from a parsed card (a dict, as :mod:`tomllib` returns it)."""
     root = _Reader(data, "card", source)
@@ -322,7 +328,7 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
         raise ModelCardError(f"{source}: the card defines no [[channels]]")
     stimuli = tuple(_stimulus(root.sub("stimuli", i)) for i in range(len(root.array("stimuli"))))
     return Membrane(
-        name=model.text("name", Path(source).stem),
+        name=model.text("name", _name_from(source)),
         capacitance=membrane.quantity("capacitance", "capacitance_density", required=True),
         area=membrane.quantity("area", "area", required=True),
         channels=channels,
@@ -336,19 +342,11 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
 
 
 def _toml_load(path: Path) -> dict:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    raw = path.read_bytes()
-    if len(raw) > MAX_CARD_BYTES:
-        raise ModelCardError(f"{path}: a model card larger than {MAX_CARD_BYTES} bytes is refused")
-    try:
-        return tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ModelCardError(f"{path}: not UTF-8 text; a model card is a TOML text file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ModelCardError(f"{path}: not valid TOML: {error}") from None
+    from devicekit.io import read_regular
+    from devicekit.tomltext import load_toml
+
+    raw = read_regular(path, what="model card", max_bytes=MAX_CARD_BYTES, error=ModelCardError)
+    return load_toml(raw, str(path), ModelCardError, what="model card")
 
 
 def load_model(name_or_path):
@@ -358,9 +356,11 @@ def load_model(name_or_path):
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_MODELS:
         return builtin_model(name_or_path)
     path = Path(name_or_path)
-    if path.suffix.lower() == ".toml" or path.exists():
-        if not path.is_file():
-            raise InvalidInput(f"model card {str(path)!r} does not exist")
+    try:
+        exists = path.exists()
+    except OSError:  # a name too long to be a path
+        exists = False
+    if path.suffix.lower() == ".toml" or exists:
         return parse_card(_toml_load(path), str(path))
     return builtin_model(str(name_or_path))  # raises, listing the built-in names
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import Expr, Sym, evaluate, exp, exprel
-from devicekit.models.kinetics import Gate
+from devicekit.models.kinetics import Gate, check_identifier
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -83,8 +83,7 @@ def q10_factor(q10: float, temperature: float, reference_temperature: float | No
 
 
 def _check_name(name: str) -> None:
-    if not isinstance(name, str) or not name.isidentifier():
-        raise ModelCardError(f"channel name {name!r} must be an identifier such as na, k or leak")
+    check_identifier(name, "channel", "na, k or leak")
 
 
 def _check_reversal(channel) -> None:

@@ -18,6 +18,7 @@ or a steady state alone (an instantaneous gate).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +115,24 @@ def _substitute(expr: Expr, values: dict[str, Expr]) -> Expr:
     return expr
 
 
+#: channel and gate names become SPICE node names: ASCII identifiers of at most this length
+#: (libngspice aborts the whole process on node names of a few hundred characters)
+MAX_NAME_LENGTH = 32
+_NAME = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}")
+
+
+def check_identifier(name, what: str, example: str) -> None:
+    """Refuse a channel or gate name that is not a short ASCII identifier."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        shown = (
+            repr(name) if not isinstance(name, str) or len(name) <= 40 else repr(name[:37] + "...")
+        )
+        raise ModelCardError(
+            f"{what} name {shown} must be an ASCII identifier of 1 to {MAX_NAME_LENGTH} "
+            f"letters, digits and underscores, starting with a letter, such as {example}"
+        )
+
+
 @dataclass(frozen=True)
 class Gate:
     """A gating variable x with ``dx/dt = phi (alpha (1 - x) - beta x)`` or
@@ -128,8 +147,7 @@ class Gate:
     tau: RateFunction | None = None
 
     def __post_init__(self):
-        if not self.name.isidentifier():
-            raise ModelCardError(f"gate name {self.name!r} must be an identifier such as m or h")
+        check_identifier(self.name, "gate", "m or h")
         if (
             isinstance(self.power, bool)
             or not isinstance(self.power, int)

@@ -9,6 +9,7 @@ as expressions, which both the native integrator and the SPICE compiler use.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -17,6 +18,7 @@ import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import Expr, Sym
+from devicekit.io import quote
 from devicekit.models.channels import Environment
 
 __all__ = ["Membrane", "MembraneEquations"]
@@ -57,6 +59,11 @@ class MembraneEquations:
     gate_states: dict[tuple[str, str], str]
 
 
+#: the longest model name (it names SPICE subcircuits and files)
+MAX_MODEL_NAME = 64
+_MODEL_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.+-]{{0,{MAX_MODEL_NAME - 1}}}")
+
+
 @dataclass(frozen=True)
 class Membrane:
     """A single-compartment membrane.
@@ -93,6 +100,18 @@ class Membrane:
     reference: str = ""
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not _MODEL_NAME.fullmatch(self.name):
+            raise ModelCardError(
+                f"model name {quote(self.name, 40)} must be 1 to {MAX_MODEL_NAME} letters, digits, "
+                "'-', '_', '.' or '+', starting with a letter or digit, such as my-cell"
+            )
+        for key in ("description", "reference"):
+            text = getattr(self, key)
+            if not isinstance(text, str) or len(text) > 2000 or not text.isprintable():
+                raise ModelCardError(
+                    f"model {key} must be one line of printable text of at most 2000 characters "
+                    "(no line breaks or control characters)"
+                )
         object.__setattr__(self, "inside", _frozen(self.inside))
         object.__setattr__(self, "outside", _frozen(self.outside))
         object.__setattr__(self, "channels", tuple(self.channels))

@@ -1,0 +1,97 @@
+"""Reading TOML that a user gave (model cards, data-set metadata), within documented bounds.
+
+:mod:`tomllib` parses nested arrays and inline tables recursively, so a few thousand ``[`` end in
+``RecursionError``; a deep or long key would carry on into the code that walks the result. Before
+parsing, the text's bracket nesting is measured by a linear scan that skips strings and comments;
+after parsing, the depth of the tables and the length of every key are checked without recursion.
+Every refusal is the caller's own error type, naming the limit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["MAX_KEY_LENGTH", "MAX_NESTING", "load_toml"]
+
+#: the deepest nesting of tables, arrays and inline tables (a model card needs 4)
+MAX_NESTING = 16
+#: the longest key, in characters
+MAX_KEY_LENGTH = 64
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside strings and comments (linear time)."""
+    depth = deepest = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if c in "\"'":
+            triple = text.startswith(c * 3, i)
+            quote = c * 3 if triple else c
+            j = i + len(quote)
+            while j < n:
+                if c == '"' and text[j] == "\\":
+                    j += 2
+                    continue
+                if text.startswith(quote, j):
+                    break
+                if not triple and text[j] == "\n":
+                    break
+                j += 1
+            i = j + len(quote)
+            continue
+        if c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
+def _check_shape(data: dict, source: str, error) -> None:
+    stack = [(data, 1, "")]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_NESTING:
+            raise error(
+                f"{source}: {where or 'the file'} is nested deeper than {MAX_NESTING} levels"
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > MAX_KEY_LENGTH:
+                    raise error(
+                        f"{source}: a key of {len(key)} characters ({key[:40]!r}...) is longer "
+                        f"than the limit of {MAX_KEY_LENGTH}"
+                    )
+                stack.append((item, depth + 1, f"{where}.{key}" if where else key))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, f"{where}[{i}]") for i, item in enumerate(value))
+
+
+def load_toml(raw: bytes, source: str, error, *, what: str = "TOML file") -> dict:
+    """Parse ``raw`` (UTF-8, an optional BOM) as TOML within the bounds above; every problem is
+    raised as ``error`` (a devicekit exception type) naming ``source``."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as problem:
+        raise error(f"{source}: not UTF-8 text (byte {problem.start}); a {what} is UTF-8") from None
+    if _bracket_depth(text) > MAX_NESTING:
+        raise error(f"{source}: brackets are nested deeper than {MAX_NESTING} levels")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{source}: not valid TOML: {problem}") from None
+    except (RecursionError, MemoryError, OverflowError, ValueError) as problem:
+        raise error(f"{source}: cannot be read as TOML ({type(problem).__name__})") from None
+    _check_shape(data, source, error)
+    return data
