@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 
 from devicekit import __version__
-from devicekit.errors import DevicekitError
+from devicekit.errors import DevicekitError, PoorFitError
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_BAD_FIT = 3
 
 # sub-command modules, imported only when their command runs (keeps start-up fast)
 _COMMAND_MODULES = (
@@ -118,8 +121,47 @@ def input_files(name_or_path) -> list[str]:
         return []
 
 
-def emit(args: argparse.Namespace, data: dict, text: str) -> None:
-    """Print ``data`` as JSON when ``--json`` was given, else the human ``text``."""
+def _not_finite(data, where: str = "") -> str | None:
+    """The path of the first number in ``data`` that is NaN or infinite, else None."""
+    if isinstance(data, float):
+        return None if math.isfinite(data) else where or "the result"
+    if isinstance(data, dict):
+        items = data.items()
+    elif isinstance(data, (list, tuple)):
+        items = enumerate(data)
+    else:
+        return None
+    for key, value in items:
+        found = _not_finite(value, f"{where}.{key}" if where else str(key))
+        if found:
+            return found
+    return None
+
+
+def _nulls(data):
+    """``data`` with NaN and infinities as None (JSON null): JSON has no NaN."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _nulls(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_nulls(v) for v in data]
+    return data
+
+
+def emit(args: argparse.Namespace, data: dict, text: str, *, finite: bool = False) -> None:
+    """Print ``data`` as JSON when ``--json`` was given, else the human ``text``. With
+    ``finite`` (the calculators) a result that is NaN or infinite is refused, since it cannot be
+    right; otherwise such a number (a fit's undetermined error) is JSON null."""
+    from devicekit.errors import InvalidInput
+
+    bad = _not_finite(data) if finite else None
+    data = _nulls(data)
+    if bad:
+        raise InvalidInput(
+            f"the result {bad} is not a finite number (NaN or infinite): the inputs are outside "
+            "what double precision can compute; check their magnitudes and units"
+        )
     if getattr(args, "json", False):
         json.dump(data, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
@@ -130,6 +172,12 @@ def emit(args: argparse.Namespace, data: dict, text: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = "devicekit"
+
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        print(f"{prog}: warning: {text}", file=sys.stderr if file is None else file)
+
+    warnings.showwarning = one_line_warning
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -138,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         prog = f"devicekit {args.command}"
         return int(args.handler(args) or 0)
+    except PoorFitError as error:  # a verdict on the data, not a usage mistake
+        message = " ".join(str(error).split())
+        print(f"{prog}: {message}", file=sys.stderr)
+        return EXIT_BAD_FIT
     except DevicekitError as error:
         message = " ".join(str(error).split())  # one line, whatever the message held
         print(f"{prog}: error: {message}", file=sys.stderr)

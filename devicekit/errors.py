@@ -16,8 +16,10 @@ __all__ = [
     "DevicekitError",
     "DevicekitWarning",
     "FitError",
+    "ImplausibleValueWarning",
     "InvalidInput",
     "ModelCardError",
+    "PoorFitError",
     "SimulationError",
     "SweepError",
     "UnitError",
@@ -57,6 +59,15 @@ class FitError(DevicekitError, RuntimeError):
     """A fit failed to converge or is not determined by the data."""
 
 
+class PoorFitError(FitError):
+    """A fit converged but cannot be right: worse than a constant (R^2 < 0), or data with no
+    variation. The fit is kept in ``result`` for inspection; the CLI exits with status 3."""
+
+    def __init__(self, message: str, *, result=None):
+        super().__init__(message)
+        self.result = result
+
+
 class SweepError(DevicekitError, RuntimeError):
     """A sweep stopped before its end (a worker died, it was interrupted, or its output could not
     be written). Every finished point is kept in ``checkpoint``; run again with ``resume=True``
@@ -84,3 +95,7 @@ class DevicekitWarning(UserWarning):
 
 class ConvergenceWarning(DevicekitWarning, RuntimeWarning):
     """A numerical procedure finished but its result is poorly determined."""
+
+
+class ImplausibleValueWarning(DevicekitWarning):
+    """A value is valid but most likely a mistake (37 K where 37 degC was meant)."""

@@ -434,7 +434,10 @@ _MAX_LENGTH = 4000
 _MAX_DEPTH = 60
 # a number immediately followed by a unit: 40mV, 1.5e-3ms, 34.8mV, 15ms
 _QUANTITY = re.compile(
-    r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)([A-Za-zµμ°][A-Za-z0-9µμ°/]*)"
+    r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![eE][-+]?\d)"
+    # a unit: letters and digits, and "/" only before a letter (mS/cm2), so that in "1V/1V" the
+    # second quantity is not swallowed by the first unit
+    r"([A-Za-zµμ°](?:[A-Za-z0-9µμ°]|/(?=[A-Za-zµμ°]))*)"
 )
 
 

@@ -121,14 +121,49 @@ def _criterion(kind: str, duration: float):
     raise InvalidInput(f"threshold kind {kind!r} is unknown; choose 'single' or 'repetitive'")
 
 
+def model_scales(model) -> dict[str, float]:
+    """The scales a model's own stimuli live on, for defaults of threshold searches:
+
+    * ``current_density`` [A/m^2]: the sum of the channels' largest conductances times the
+      spread of their batteries (plus 100 mV), a current that certainly drives the membrane;
+    * ``fastest`` and ``slowest`` [s]: the shortest and longest time constant of the gates at
+      rest (1 ms for a model without gates).
+    """
+    from devicekit.expr import evaluate
+    from devicekit.models.kinetics import V
+    from devicekit.simulation import as_membrane
+
+    membrane = as_membrane(model)
+    eq = membrane.equations()
+    rest = membrane.resting_state()
+    taus = []
+    for channel in membrane.channels:
+        phi = channel.phi(membrane.temperature)
+        for gate in channel.gates:
+            if not gate.instantaneous:
+                taus.append(float(evaluate(gate.time_constant(V, phi), {"v": rest["v"]})))
+    conductance = sum(
+        float(getattr(c, "conductance", 0.0) or 0.0) for c in membrane.channels
+    )  # S/m^2
+    batteries = [b for b in eq.batteries.values() if np.isfinite(b)]
+    spread = (max(batteries) - min(batteries) if batteries else 0.0) + 0.1
+    taus = [t for t in taus if np.isfinite(t) and t > 0] or [1e-3]
+    return {
+        "current_density": conductance * spread if conductance > 0 else 1.0,
+        "fastest": min(taus),
+        "slowest": max(taus),
+    }
+
+
 def find_threshold(
     model,
     kind: str = "single",
     *,
-    low: float = 0.0,
-    high: float = 0.2,
-    resolution: float = 1e-4,
-    duration: float = 1.0,
+    low: float | None = None,
+    high: float | None = None,
+    resolution: float | None = None,
+    rtol: float = 1e-3,
+    duration: float | None = None,
     backend: str = "spice",
     preset: str = "accurate",
     progress: bool = False,
@@ -146,16 +181,24 @@ def find_threshold(
     kind : str
         ``single``: at least one spike during the step; ``repetitive``: spikes continue to the
         end of the step (the last within two interspike intervals, or 50 ms, of the end).
-    low, high : float
-        A bracket [A/m^2]: ``low`` must not fire and ``high`` must (0 to 20 uA/cm^2 by default).
-    resolution : float
-        Bisection stops when the bracket is narrower than this [A/m^2] (1e-4 A/m^2 =
-        0.01 uA/cm^2).
-    duration : float
-        Length of the simulation [s]; the current is on from ``delay`` for ``width`` (None:
-        to the end, a step).
+    low, high : float, optional
+        A bracket [A/m^2]: ``low`` must not fire and ``high`` must; both are checked before the
+        search. Default: ``high`` from the model's scale (:func:`model_scales`), and ``low``
+        found by stepping down from it by factors of 10.
+    resolution : float, optional
+        Stop when the bracket is narrower than this [A/m^2] (an absolute bisection). Default:
+        a relative search, to ``rtol`` of the threshold, in geometric steps.
+    rtol : float
+        Relative resolution of the default search.
+    duration : float, optional
+        Length of each simulation [s]; the current is on from ``delay`` for ``width`` (None:
+        to the end, a step). Default for a step: 1 s, or ten times the model's slowest time
+        constant; for a pulse: five slowest time constants after its end.
     backend, preset : str
-        Passed to :func:`devicekit.simulate` (``max_step`` overrides the preset's step).
+        Passed to :func:`devicekit.simulate`.
+    max_step : float, optional
+        Overrides the preset's step. Default: the preset's, or 1/25 of the model's fastest time
+        constant if that is longer (a device of milliseconds is not stepped in microseconds).
     spike_threshold : float
         Voltage [V] whose upward crossing counts as a spike (0 V for neurons in mV ranges).
     progress : bool
@@ -165,7 +208,27 @@ def find_threshold(
     -------
     float
         The upper end of the final bracket [A/m^2]: the smallest tested current that fires.
+
+    Raises
+    ------
+    InvalidInput
+        When the bracket brackets nothing (``low`` fires, or ``high`` does not), or when the
+        threshold lies within ``resolution`` of ``low``, so that the answer would only be the
+        resolution itself.
     """
+    from devicekit.analyses import PRESETS
+
+    scales = model_scales(model)
+    if duration is None:  # a step: 1 s, or 10 slowest time constants; a pulse: 5 after it
+        duration = (
+            max(1.0, 10 * scales["slowest"])
+            if width is None
+            else delay + width + 5 * scales["slowest"]
+        )
+    if max_step is None:
+        step = PRESETS[preset][0] if preset in PRESETS else None
+        if step is not None and scales["fastest"] / 25 > step:
+            max_step = min(scales["fastest"] / 25, duration)
     fires = _criterion(kind, duration)
 
     def response(amplitude):
@@ -173,23 +236,71 @@ def find_threshold(
             model, amplitude, duration, backend, preset, width, delay, spike_threshold, max_step
         )
 
-    if fires(response(low)):
-        raise InvalidInput(f"the model already fires at the lower bracket {low!r} A/m^2")
+    def check(value, name):
+        if isinstance(value, bool) or not (np.isfinite(value) and value >= 0):
+            raise InvalidInput(f"{name} = {value!r} A/m^2 must be a finite current density >= 0")
+
+    if high is None:
+        high = scales["current_density"]
+    check(high, "high")
     if not fires(response(high)):
         raise InvalidInput(
-            f"the model does not fire at the upper bracket {high!r} A/m^2; raise 'high'"
+            f"the model does not fire at the upper bracket high = {high:g} A/m^2, so the bracket "
+            "brackets no threshold; raise 'high', or check duration, width and spike_threshold"
         )
-    steps = int(np.ceil(np.log2((high - low) / resolution)))
+    if low is None:  # step down by decades from high to a current that does not fire
+        low = high
+        for _ in range(15):
+            high, low = low, low / 10
+            if not fires(response(low)):
+                break
+        else:
+            raise InvalidInput(
+                f"the model fires at every current down to {low:g} A/m^2; it may fire without "
+                "stimulus (check it with simulate), or give low"
+            )
+    else:
+        check(low, "low")
+        if not low < high:
+            raise InvalidInput(f"low = {low!r} must be below high = {high!r} A/m^2")
+        if fires(response(low)):
+            raise InvalidInput(
+                f"the model already fires at the lower bracket low = {low!r} A/m^2, so the "
+                "bracket brackets no threshold; lower 'low'"
+            )
+    start_low = low
+    geometric = resolution is None and low > 0
+    if resolution is None and not geometric:
+        resolution = rtol * high
+    if resolution is not None and not (np.isfinite(resolution) and resolution > 0):
+        raise InvalidInput(f"resolution = {resolution!r} A/m^2 must be > 0")
+
+    def narrow_enough() -> bool:
+        if geometric:
+            return high / low - 1 <= rtol
+        return high - low <= resolution
+
+    steps = (
+        int(np.ceil(np.log2(np.log(high / low) / np.log1p(rtol))))
+        if geometric
+        else int(np.ceil(np.log2(max((high - low) / resolution, 1.0))))
+    )
     bar = _progress(steps, f"{kind} threshold", progress)
-    while high - low > resolution:
-        middle = 0.5 * (low + high)
+    while not narrow_enough():
+        middle = np.sqrt(low * high) if geometric else 0.5 * (low + high)
         if fires(response(middle)):
             high = middle
         else:
             low = middle
         bar.update(1)
     bar.close()
-    return high
+    if not geometric and low == start_low and high - start_low <= resolution and start_low == 0:
+        raise InvalidInput(
+            f"the threshold lies below the resolution {resolution:g} A/m^2 (every tested current "
+            f"down to {high:g} A/m^2 fires), so the answer would be the resolution itself; give a "
+            "smaller resolution, or leave it out for a relative search"
+        )
+    return float(high)
 
 
 def fi_curve(

@@ -6,6 +6,7 @@ the edge; the physics functions below them only see SI numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from devicekit.errors import InvalidInput, UnitError
@@ -94,9 +95,18 @@ def _constants(args):
 
     if args.boltzmann is None and args.elementary_charge is None:
         return CODATA
+    given = {"boltzmann": args.boltzmann, "elementary_charge": args.elementary_charge}
+    for name, value in given.items():  # 0 is a value given, refused, never ignored
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise InvalidInput(
+                f"--{name.replace('_', '-')} {value!r} must be a finite positive number; leave "
+                "it out to use the CODATA value"
+            )
     return Constants(
-        boltzmann=args.boltzmann or CODATA.boltzmann,
-        elementary_charge=args.elementary_charge or CODATA.elementary_charge,
+        boltzmann=CODATA.boltzmann if args.boltzmann is None else args.boltzmann,
+        elementary_charge=(
+            CODATA.elementary_charge if args.elementary_charge is None else args.elementary_charge
+        ),
     )
 
 
@@ -146,7 +156,8 @@ def _nernst(args) -> int:
             + format_table(["ion", "inside", "outside", "E [mV]"], rows)
             + f"\nsource: {solution.source}"
         )
-        emit(args, {"solution": solution.name, "temperature_K": temperature, "ions": records}, text)
+        data = {"solution": solution.name, "temperature_K": temperature, "ions": records}
+        emit(args, data, text, finite=True)
         return 0
 
     if (args.ion is None) == (args.z is None):
@@ -207,7 +218,7 @@ def _nernst(args) -> int:
     )
     if args.activity != "ideal":
         text += f", gamma {gamma_in:.4f} in / {gamma_out:.4f} out ({args.activity})"
-    emit(args, data, text + ")")
+    emit(args, data, text + ")", finite=True)
     return 0
 
 
@@ -307,7 +318,7 @@ def _ghk(args) -> int:
             for s, e in zip(specs, nernst, strict=True)
         ],
     }
-    emit(args, data, text)
+    emit(args, data, text, finite=True)
     return 0
 
 
@@ -453,7 +464,7 @@ def _rest(args) -> int:
         "per_area": per_area if conductances else None,
         "ions": records,
     }
-    emit(args, data, text)
+    emit(args, data, text, finite=True)
     return 0
 
 

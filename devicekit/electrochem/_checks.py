@@ -6,9 +6,11 @@ argument, the offending value, the valid range and a fix.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from devicekit.errors import InvalidInput
+from devicekit.errors import ImplausibleValueWarning, InvalidInput
 
 
 def _first_bad(array: np.ndarray, bad: np.ndarray):
@@ -68,13 +70,31 @@ def check_valence(value, name: str = "z") -> np.ndarray:
     return array
 
 
-def check_temperature(value, name: str = "temperature") -> np.ndarray:
+#: temperatures outside this range [K] are warned about (a number in degC given as K, say)
+PLAUSIBLE_TEMPERATURE = (200.0, 400.0)
+
+
+def check_temperature(value, name: str = "temperature", *, plausible: bool = True) -> np.ndarray:
+    """An absolute temperature [K] > 0. With ``plausible`` (the default) a value outside
+    :data:`PLAUSIBLE_TEMPERATURE` gives an :class:`ImplausibleValueWarning`: 37 K is most likely
+    37 degC. Switch the check off with ``plausible=False``, or filter the warning class."""
     array = as_float_array(value, name)
     bad = ~(np.isfinite(array) & (array > 0))
     if np.any(bad):
         raise InvalidInput(
             f"{name} = {_first_bad(array, bad)!r} K is not a valid absolute temperature: it must "
             "be > 0 K; to convert from Celsius add 273.15 (37 degC = 310.15 K)"
+        )
+    low, high = PLAUSIBLE_TEMPERATURE
+    odd = (array < low) | (array > high)
+    if plausible and np.any(odd):
+        first = float(_first_bad(array, odd))
+        hint = f"; if you meant {first:g} degC, give {first + 273.15:.2f} K" if first < low else ""
+        warnings.warn(
+            f"{name} = {first:g} K is outside {low:g} to {high:g} K, which is implausible for "
+            f"an electrolyte{hint} (pass plausible=False to silence this check)",
+            ImplausibleValueWarning,
+            stacklevel=3,
         )
     return array
 

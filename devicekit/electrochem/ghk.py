@@ -176,12 +176,26 @@ def ghk_voltage(
             "one positive permeability"
         )
     thermal = constants.boltzmann * temperature / constants.elementary_charge
-    if np.all(np.abs(z) == 1):
-        cation = z > 0
-        numerator = np.sum(p * np.where(cation, c_out, c_in), axis=-1)
-        denominator = np.sum(p * np.where(cation, c_in, c_out), axis=-1)
-        return _scalar(thermal * (np.log(numerator) - np.log(denominator)))
-    return _scalar(_ghk_root(p, c_in, c_out, z, np.broadcast_to(thermal, p.shape[:-1])))
+    # only ratios of permeabilities matter: scale them to at most 1, so that 1e308 m/s cannot
+    # overflow the sums (and concentrations by their largest, for the same reason)
+    p = p / np.max(p, axis=-1, keepdims=True)
+    scale = np.maximum(np.max(c_in, axis=-1, keepdims=True), np.max(c_out, axis=-1, keepdims=True))
+    c_in, c_out = c_in / scale, c_out / scale
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if np.all(np.abs(z) == 1):
+            cation = z > 0
+            numerator = np.sum(p * np.where(cation, c_out, c_in), axis=-1)
+            denominator = np.sum(p * np.where(cation, c_in, c_out), axis=-1)
+            v = thermal * (np.log(numerator) - np.log(denominator))
+        else:
+            v = _ghk_root(p, c_in, c_out, z, np.broadcast_to(thermal, p.shape[:-1]))
+    if not np.all(np.isfinite(v)):
+        raise InvalidInput(
+            "the GHK voltage is not finite for these inputs: the weighted concentrations "
+            "underflow or overflow double precision; check the magnitudes and units of the "
+            "permeabilities and concentrations"
+        )
+    return _scalar(v)
 
 
 def _ghk_root(p, c_in, c_out, z, thermal):

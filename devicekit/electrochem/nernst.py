@@ -33,6 +33,7 @@ def nernst_potential(
     activity_coefficient_in=1.0,
     activity_coefficient_out=1.0,
     constants: Constants = CODATA,
+    plausible: bool = True,
 ):
     r"""Nernst (equilibrium, reversal) potential of an ion species [V].
 
@@ -59,6 +60,9 @@ def nernst_potential(
     constants : Constants
         Physical constants; default CODATA. Pass rounded textbook constants to reproduce a
         textbook's numbers.
+    plausible : bool
+        Warn (:class:`~devicekit.errors.ImplausibleValueWarning`) about a temperature below
+        200 K or above 400 K, which is most likely degC given as K (default True).
 
     Returns
     -------
@@ -83,7 +87,7 @@ def nernst_potential(
     c_in = check_concentration(c_in, "c_in")
     c_out = check_concentration(c_out, "c_out")
     z = check_valence(z)
-    temperature = check_temperature(temperature)
+    temperature = check_temperature(temperature, plausible=plausible)
     gamma_in = check_positive_coefficient(activity_coefficient_in, "activity_coefficient_in")
     gamma_out = check_positive_coefficient(activity_coefficient_out, "activity_coefficient_out")
     thermal = constants.boltzmann * temperature / constants.elementary_charge

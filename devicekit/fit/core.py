@@ -7,7 +7,13 @@ import warnings
 
 import numpy as np
 
-from devicekit.errors import ConvergenceWarning, DataFormatError, FitError, InvalidInput
+from devicekit.errors import (
+    ConvergenceWarning,
+    DataFormatError,
+    FitError,
+    InvalidInput,
+    PoorFitError,
+)
 from devicekit.fit.models import FitModel, get_fit_model
 from devicekit.fit.result import FitResult
 
@@ -204,9 +210,7 @@ def _result(model, out, xs, ys, scales, dataset, backend, nfev) -> FitResult:
     else:
         corr = np.full((len(names), len(names)), np.nan)
     correlation = pd.DataFrame(corr, index=names, columns=names)
-    for note in notes:
-        warnings.warn(f"fit of {model.name!r}: {note}", ConvergenceWarning, stacklevel=3)
-    return FitResult(
+    result = FitResult(
         model,
         xs,
         ys,
@@ -223,6 +227,22 @@ def _result(model, out, xs, ys, scales, dataset, backend, nfev) -> FitResult:
         dataset,
         notes,
     )
+    if not total > 0:
+        raise PoorFitError(
+            f"fit of {model.name!r}: every measured value is the same ({ys[0]:.6g}), so there is "
+            "nothing to fit; check the column (--y) and the data",
+            result=result,
+        )
+    if r_squared < 0:
+        raise PoorFitError(
+            f"fit of {model.name!r} failed: it describes the data worse than a constant "
+            f"(R^2 = {r_squared:.3g}, RMSE {rmse:.3g}, {result.relative_rmse:.1%} of the range); "
+            "choose another model or check the columns (--x, --y)",
+            result=result,
+        )
+    for note in notes:  # a failed fit above says so once, without these details
+        warnings.warn(f"fit of {model.name!r}: {note}", ConvergenceWarning, stacklevel=3)
+    return result
 
 
 def _at(value: float, bound: float) -> bool:
