@@ -11,6 +11,7 @@ standard exceptions keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "CheckpointWarning",
     "ConvergenceWarning",
     "DataFormatError",
     "DevicekitError",
@@ -99,3 +100,7 @@ class ConvergenceWarning(DevicekitWarning, RuntimeWarning):
 
 class ImplausibleValueWarning(DevicekitWarning):
     """A value is valid but most likely a mistake (37 K where 37 degC was meant)."""
+
+
+class CheckpointWarning(DevicekitWarning):
+    """A sweep checkpoint had damaged records; they were skipped and their points run again."""

@@ -79,6 +79,12 @@ def parse_param(text: str):
             n = int(parts[2])
         except ValueError:
             n = 0
+        from devicekit.sweeps.space import MAX_POINTS
+
+        if n > MAX_POINTS:
+            raise InvalidInput(
+                f"--param {path}={spec}: {n:,} values is more than the limit of {MAX_POINTS:,}"
+            )
         if n < 2:
             raise InvalidInput(
                 f"--param {path}={spec}: the number of values {parts[2]!r} must be a whole "

@@ -128,7 +128,7 @@ def sweep(
     from devicekit.analyses import check_timeout
     from devicekit.simulation import _analysis, as_membrane
     from devicekit.sweeps.measures import check_measures
-    from devicekit.sweeps.runner import Checkpoint, SweepSpec, run_points
+    from devicekit.sweeps.runner import Checkpoint, SweepSpec, connect_scheduler, run_points
     from devicekit.sweeps.space import check_path, sweep_points
 
     membrane = as_membrane(model)
@@ -163,13 +163,22 @@ def sweep(
 
     check_timeout(timeout)
     spec = SweepSpec(membrane, analysis, backend, measures, timeout)
+    _check_main_importable(workers, scheduler, measures)
     total = len(points)
     records: dict[int, dict] = {}
     store = None
-    if checkpoint is not None:
-        store, records = Checkpoint.open(
-            checkpoint, spec.fingerprint(points), total, resume=resume, force=force
-        )
+    client, own_client = None, False
+    if scheduler is not None:  # connect before any file is written
+        client, own_client = connect_scheduler(scheduler)
+    try:
+        if checkpoint is not None:
+            store, records = Checkpoint.open(
+                checkpoint, spec.fingerprint(points), total, resume=resume, force=force
+            )
+    except BaseException:
+        if own_client:
+            client.close()
+        raise
     resumed = len(records)
     values = points.to_dict("records")
     todo = [(i, values[i]) for i in range(total) if i not in records]
@@ -190,7 +199,7 @@ def sweep(
 
     start = time.perf_counter()
     try:
-        ran_on = run_points(spec, todo, workers=workers, scheduler=scheduler, on_result=on_result)
+        ran_on = run_points(spec, todo, workers=workers, scheduler=client, on_result=on_result)
     except (SweepError, KeyboardInterrupt) as error:
         bar.close()
         where = (
@@ -207,9 +216,13 @@ def sweep(
             total=total,
             interrupted=isinstance(error, KeyboardInterrupt),
         ) from None
-    finally:
+    except BaseException:
         if store is not None:
             store.close()
+        raise
+    finally:
+        if own_client:
+            client.close()
     bar.close()
     frame = _assemble(points, records)
     frame.attrs.update(
@@ -220,10 +233,40 @@ def sweep(
         computed=len(todo),
         model=membrane.name,
     )
-    if output is not None:
-        write_table(frame, output, force=force)
-        Path(checkpoint).unlink(missing_ok=True)
+    try:
+        if output is not None:
+            write_table(frame, output, force=force)
+            if store is not None:
+                store.remove()  # still under its lock: no other sweep can take it half-way
+    finally:
+        if store is not None:
+            store.close()
     return frame
+
+
+def _check_main_importable(workers: int, scheduler, measures) -> None:
+    """Worker processes (spawned) start by importing the parent's ``__main__`` from its file,
+    and import the functions they run by module: a script read from stdin
+    (``python - < run.py``, whose ``__file__`` is ``<stdin>``) has no file to import, and a
+    measure defined in ``python -c`` has no module."""
+    import __main__
+
+    if workers == 0 and scheduler is None:
+        return
+    advice = (
+        "worker processes need an importable __main__ module: save the script to a file and "
+        "run that (python run.py), or use workers=0 (--workers 0)"
+    )
+    if getattr(getattr(__main__, "__spec__", None), "name", None):
+        return  # python -m module: imported by name
+    path = getattr(__main__, "__file__", None)
+    if path is not None and not os.path.isfile(path):
+        raise InvalidInput(f"this script was read from {path!r}; {advice}")
+    from_main = [m for m in measures if callable(m) and getattr(m, "__module__", "") == "__main__"]
+    if path is None and from_main:
+        raise InvalidInput(
+            f"measure {from_main[0].__name__!r} is defined in a __main__ without a file; {advice}"
+        )
 
 
 def _input_files(model) -> list[str]:

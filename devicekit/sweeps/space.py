@@ -222,6 +222,20 @@ def apply_values(membrane, values: Mapping[str, float]):
 
 
 # ---------------------------------------------------------------------------- the points
+#: the most points one sweep may have (each is one simulation; a table row costs memory too)
+MAX_POINTS = 10_000_000
+
+
+def _check_size(n_points: float, n_parameters: int) -> None:
+    """Refuse, before anything is allocated, a sweep too large to tabulate or to run."""
+    if n_points > MAX_POINTS:
+        table = n_points * (n_parameters + 2) * 8  # parameters, point index and one measure
+        raise InvalidInput(
+            f"the sweep has {n_points:.3g} points, more than the limit of {MAX_POINTS:,}; its "
+            f"table alone would need {table / 1e9:.3g} GB; use fewer values or samples"
+        )
+
+
 def sweep_points(parameters: Mapping, samples: int | None, seed: int | None):
     """A DataFrame of points (index ``point``, one column per parameter).
 
@@ -248,8 +262,16 @@ def sweep_points(parameters: Mapping, samples: int | None, seed: int | None):
                 f"parameter {path!r}: give a non-empty list of finite numbers, not {spec!r}"
             )
         grid[path] = values
+    n_points = int(np.prod([v.size for v in grid.values()], dtype=float)) if grid else 1
     if random:
-        if samples is None or isinstance(samples, bool) or int(samples) != samples or samples < 1:
+        if (
+            samples is None
+            or isinstance(samples, bool)
+            or not isinstance(samples, (int, np.integer, float))
+            or not np.isfinite(samples)
+            or int(samples) != samples
+            or samples < 1
+        ):
             raise InvalidInput(
                 f"samples = {samples!r}: a Monte Carlo sweep needs a whole number of samples "
                 "of at least 1 (add samples=100, or --samples 100)"
@@ -258,6 +280,17 @@ def sweep_points(parameters: Mapping, samples: int | None, seed: int | None):
             raise InvalidInput(
                 "a Monte Carlo sweep needs a seed so that it can be repeated (seed=1, --seed 1)"
             )
+        if (
+            isinstance(seed, bool)
+            or not isinstance(seed, (int, np.integer))
+            or not 0 <= seed < 2**128
+        ):
+            raise InvalidInput(
+                f"seed = {seed!r} must be a whole number from 0 to 2**128 - 1, such as 1"
+            )
+        n_points *= int(samples)
+    _check_size(n_points, len(parameters))
+    if random:
         rng = np.random.default_rng(seed)
         draws = {path: dist.draw(rng, int(samples)) for path, dist in random.items()}
     elif samples is not None:
