@@ -1,11 +1,16 @@
 """Fuzzing the two parsers that read a user's files: the measurement loader and the model-card
-parser. Random and malformed input (random bytes, mutated real files, random TOML) must give a
-result or a devicekit error: never another exception, never a hang. 1000 examples each."""
+parser. Random and malformed input (random bytes, mutated real files, random TOML, deep nesting,
+long names and keys, huge and tiny numbers, and files that are not regular files) must give a
+result or a devicekit error: never another exception, never a hang (each example is bounded by
+an alarm), never a process abort, and memory stays bounded. 2000 examples each."""
 
 from __future__ import annotations
 
 import contextlib
+import os
+import resource
 import signal
+import socket
 import string
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +28,7 @@ from devicekit.models.cards import card_text, load_model, parse_card
 from .conftest import MEASUREMENTS
 
 FUZZ = settings(
-    max_examples=1000,
+    max_examples=int(os.environ.get("DEVICEKIT_FUZZ_EXAMPLES", "2000")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -86,19 +91,57 @@ def _toml_value(value) -> str:
     return text.split("=", 1)[1].strip() if text.startswith("k =") else '"x"'
 
 
+_NUMBERS = st.sampled_from(
+    ["1e308", "-1e308", "1e309", "5e-324", "1e-400", "2.2250738585072014e-308", "1e999999",
+     "123456789012345678901234567890", "0.0000000000000000000001", "-0", "1e308mV", "5e-324mM",
+     "1e300uA/cm2", "1e-320mS/cm2", "1e30degC", "-273.15degC", "1e-300K"]
+)  # fmt: skip
+
+
+def _deep(data) -> str:
+    depth = data.draw(st.sampled_from([2, 17, 100, 1000, 20000]), label="depth")
+    form = data.draw(st.sampled_from(["array", "table", "dotted", "header"]), label="nesting")
+    if form == "array":
+        return "deep = " + "[" * depth + "]" * depth
+    if form == "table":
+        return "deep = " + "{a = " * depth + "1" + "}" * depth
+    if form == "dotted":
+        return ".".join(["d"] * depth) + " = 1"
+    return "[" + ".".join(["h"] * depth) + "]"
+
+
+def _long(data) -> str:
+    return data.draw(st.sampled_from(["n", "K", "x_", "é", "-"]), label="char") * data.draw(
+        st.sampled_from([33, 65, 300, 600, 100_000]), label="length"
+    )
+
+
 def _mutate(text: str, data) -> str:
-    """Mutations of a real file: replace values, drop, repeat or swap lines, truncate."""
+    """Mutations of a real file: replace values, drop, repeat or swap lines, truncate; deep
+    nesting, long keys and names, extreme numbers."""
     lines = text.splitlines()
     for _ in range(data.draw(st.integers(1, 6), label="mutations")):
         if not lines:
             break
         i = data.draw(st.integers(0, len(lines) - 1), label="line")
         how = data.draw(
-            st.sampled_from(["value", "raw", "drop", "repeat", "swap", "truncate", "bytes"]),
+            st.sampled_from(["value", "raw", "drop", "repeat", "swap", "truncate", "bytes",
+                             "deep", "longkey", "longname", "number"]),
             label="how",
-        )
+        )  # fmt: skip
         line = lines[i]
-        if how == "value" and "=" in line:
+        if how == "deep":
+            lines.insert(i, _deep(data))
+        elif how == "longkey":
+            lines.insert(i, f"{_long(data)} = 1")
+        elif how == "longname" and "=" in line:
+            lines[i] = f'{line.split("=", 1)[0]}= "{_long(data)}"'
+        elif how == "number" and ("=" in line or "," in line):
+            number = data.draw(_NUMBERS, label="number")
+            lines[i] = (
+                f'{line.split("=", 1)[0]}= "{number}"' if "=" in line else f"{number},{number}"
+            )
+        elif how == "value" and "=" in line:
             key = line.split("=", 1)[0]
             lines[i] = f"{key}= {_toml_value(data.draw(_VALUES, label='value'))}"
         elif how == "raw":
@@ -127,11 +170,63 @@ def scratch(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
+def _special(path: Path, kind: str):
+    """Make ``path`` a FIFO, a folder or a socket (never a real device); returns what to
+    close."""
+    if path.is_dir():
+        path.rmdir()
+    else:
+        path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        return server
+    return None
+
+
+def _regular(path: Path) -> None:
+    """Undo :func:`_special`, so that the next example can write a file there."""
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()
+    elif path.exists() or path.is_symlink() or os.path.lexists(path):
+        path.unlink()
+
+
+@contextmanager
+def _bounded_memory():
+    """Peak memory may grow by at most 1 GB over a whole fuzz run (an unbounded reader
+    allocated 7.6 GB for 188 MB)."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    yield
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+    assert grown < 1e9, f"peak memory grew by {grown / 1e6:.0f} MB"
+
+
+@pytest.fixture(scope="module")
+def memory():
+    with _bounded_memory():
+        yield
+
+
 @FUZZ
 @given(data=st.data())
-def test_card_parser_never_crashes(scratch, data):
-    kind = data.draw(st.sampled_from(["mutated", "bytes", "toml", "dict"]), label="kind")
+def test_card_parser_never_crashes(scratch, memory, data):
+    kind = data.draw(st.sampled_from(["mutated", "bytes", "toml", "dict", "special"]), label="kind")
     path = scratch / "card.toml"
+    _regular(path)
+    if kind == "special":
+        server = _special(path, data.draw(st.sampled_from(["fifo", "folder", "socket"])))
+        try:
+            _survives(load_model, path)
+        finally:
+            if server is not None:
+                server.close()
+            _regular(path)
+        return
     if kind == "dict":  # the parser behind the TOML reader, given any structure at all
         document = data.draw(st.dictionaries(st.sampled_from(
             ["devicekit", "model", "membrane", "channels", "stimuli", "inside", "outside",
@@ -178,9 +273,11 @@ SETS = [_dataset(p) for p in DATASETS]
 
 @FUZZ
 @given(data=st.data())
-def test_measurement_loader_never_crashes(scratch, data):
+def test_measurement_loader_never_crashes(scratch, memory, data):
     meta, data_file, body = data.draw(st.sampled_from(SETS), label="dataset")
-    kind = data.draw(st.sampled_from(["data", "bytes", "metadata", "both"]), label="kind")
+    kind = data.draw(
+        st.sampled_from(["data", "bytes", "metadata", "both", "special"]), label="kind"
+    )
     if kind in ("data", "both"):
         body = _mutate(body, data)
         if data.draw(st.booleans(), label="bom"):
@@ -191,7 +288,20 @@ def test_measurement_loader_never_crashes(scratch, data):
     if kind == "bytes":
         raw = data.draw(st.binary(max_size=3000), label="bytes")
     metadata = scratch / (Path(data_file).stem + ".toml")
+    _regular(scratch / data_file)
+    _regular(metadata)
     (scratch / data_file).write_bytes(raw)
     metadata.write_text(meta, encoding="utf-8", errors="surrogatepass")
+    server = None
+    if kind == "special":  # the data file or the metadata is a FIFO, folder or socket
+        victim = data.draw(st.sampled_from([scratch / data_file, metadata]), label="victim")
+        server = _special(victim, data.draw(st.sampled_from(["fifo", "folder", "socket"])))
     target = metadata if data.draw(st.booleans(), label="via metadata") else scratch / data_file
-    _survives(load_measurement, target)
+    try:
+        _survives(load_measurement, target)
+    finally:
+        if server is not None:
+            server.close()
+        if kind == "special":
+            _regular(scratch / data_file)
+            _regular(metadata)
