@@ -31,3 +31,28 @@ def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess:
     if check and result.returncode != 0:
         pytest.fail(f"devicekit {' '.join(args)} failed:\n{result.stderr}")
     return result
+
+
+# ------------------------------------------------------------ the measured data stay unchanged
+def measurement_digests() -> dict[str, str]:
+    """sha256 of every file in measurements/ (the manifest itself excepted)."""
+    import hashlib
+
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(MEASUREMENTS.iterdir())
+        if p.is_file() and p.name != "SHA256SUMS"
+    }
+
+
+def published_digests() -> dict[str, str]:
+    """The manifest measurements/SHA256SUMS (``sha256sum`` format), checked into the repository."""
+    lines = (MEASUREMENTS / "SHA256SUMS").read_text().splitlines()
+    return {name.strip(): digest for digest, name in (line.split(maxsplit=1) for line in lines)}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After the whole suite, whatever order it ran in: every measurement is as published."""
+    if measurement_digests() != published_digests():
+        session.exitstatus = 1
+        print("\nERROR: a file in measurements/ changed during the test run", file=sys.stderr)
