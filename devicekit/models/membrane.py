@@ -16,8 +16,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from devicekit.errors import InvalidInput, ModelCardError
-from devicekit.expr import Expr, Sym
+from devicekit.errors import InvalidInput, ModelCardError, SimulationError
+from devicekit.expr import Expr, Sym, to_text
 from devicekit.io import quote
 from devicekit.models.channels import Environment
 
@@ -225,12 +225,12 @@ class Membrane:
         low, high = min([-0.15, *batteries]) - 0.01, max([0.1, *batteries]) + 0.01
         # 0.5 mV resolution, at most 100 001 points (absurd batteries must not exhaust memory)
         grid = np.linspace(low, high, min(max(501, int((high - low) / 5e-4)), 100_001))
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):  # inf and NaN where a model is undefined, not errors
             values = current(grid)
-        crossing = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)[0]
-        # increasing through zero: stable under current clamp
-        rising = crossing[values[crossing] < values[crossing + 1]]
-        roots = _bisect_rising(current, grid[rising], grid[rising + 1])
+            crossing = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)[0]
+            # increasing through zero: stable under current clamp
+            rising = crossing[values[crossing] < values[crossing + 1]]
+            roots = _bisect_rising(current, grid[rising], grid[rising + 1])
         if roots.size == 0:
             raise InvalidInput(
                 f"membrane {self.name!r} has no stable resting potential between "
@@ -238,7 +238,17 @@ class Membrane:
             )
         v = float(roots.min())
         state = {"v": v}
-        state.update({s: float(evaluate(substitute[s], {"v": v})) for s in eq.states})
+        with np.errstate(all="ignore"):  # numpy arithmetic: inf and NaN, checked below
+            for name in eq.states:
+                value = float(evaluate(substitute[name], {"v": np.float64(v)}))
+                if not np.isfinite(value):
+                    text = to_text(substitute[name])
+                    raise SimulationError(
+                        f"membrane {self.name!r}: the steady state of {name}, "
+                        f"{text if len(text) <= 120 else text[:117] + '...'}, is {value} at "
+                        f"rest (v = {v * 1e3:.4g} mV); check the gate's rate expressions"
+                    )
+                state[name] = value
         return state
 
     def summary(self) -> str:
