@@ -20,13 +20,16 @@ settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
-def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, check: bool = False, cwd=None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run the real ``devicekit`` command in a subprocess (as a user would)."""
     result = subprocess.run(
         [sys.executable, "-m", "devicekit", *args],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
+        cwd=cwd,
     )
     if check and result.returncode != 0:
         pytest.fail(f"devicekit {' '.join(args)} failed:\n{result.stderr}")

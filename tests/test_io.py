@@ -42,23 +42,11 @@ def test_a_special_file_is_never_replaced(tmp_path):
 
 # --------------------------------------------------------------- user data is never overwritten
 import shutil  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from devicekit.io import check_outputs  # noqa: E402
 
-from .conftest import MEASUREMENTS  # noqa: E402
-
-
-def _cli(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "devicekit", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+from .conftest import MEASUREMENTS, run_cli  # noqa: E402
 
 
 def _one_line_refusal(result):
@@ -86,7 +74,9 @@ def test_fit_never_writes_over_its_inputs(dataset, victim, option, force):
     link = folder / f"link.{suffix}"
     link.symlink_to(folder / victim)
     for target in (victim, str(link), f"./{victim}"):
-        result = _cli("fit", dataset.name, "--model", "ohmic", option, target, *force, cwd=folder)
+        result = run_cli(
+            "fit", dataset.name, "--model", "ohmic", option, target, *force, cwd=folder
+        )
         _one_line_refusal(result)
         assert "input" in result.stderr or "exists" in result.stderr
     assert (folder / victim).read_bytes() == before
@@ -95,7 +85,7 @@ def test_fit_never_writes_over_its_inputs(dataset, victim, option, force):
 def test_export_and_simulate_never_write_over_their_card(tmp_path):
     card = tmp_path / "cell.toml"
     assert (
-        _cli("export", "hh-squid", "--format", "card", "-o", str(card), cwd=tmp_path).returncode
+        run_cli("export", "hh-squid", "--format", "card", "-o", str(card), cwd=tmp_path).returncode
         == 0
     )
     before = card.read_bytes()
@@ -107,7 +97,7 @@ def test_export_and_simulate_never_write_over_their_card(tmp_path):
     ):  # fmt: skip
         if command[0] == "sweep":  # the card as the checkpoint: a symlink named like it
             (tmp_path / "s.csv.partial.jsonl").symlink_to(card)
-        result = _cli(*command, cwd=tmp_path)
+        result = run_cli(*command, cwd=tmp_path)
         _one_line_refusal(result)
         assert "input" in result.stderr
     assert card.read_bytes() == before
@@ -129,7 +119,7 @@ def test_force_never_replaces_a_symlink_to_a_pipe(tmp_path):
     link.symlink_to(pipe)
     with pytest.raises(InvalidInput, match="not a regular file"):
         write_text_atomic(link, "x", force=True)
-    result = _cli(
+    result = run_cli(
         "simulate", "hh-squid", "--tstop", "1ms", "-o", "out.csv", "--force", cwd=tmp_path
     )
     _one_line_refusal(result)
@@ -154,14 +144,14 @@ def test_a_name_too_long_for_the_filesystem_is_one_line(tmp_path):
     name = "x" * 300 + ".csv"  # NAME_MAX is 255 bytes on Linux filesystems
     with pytest.raises(InvalidInput, match="too long"):
         write_text_atomic(tmp_path / name, "x")
-    result = _cli("simulate", "hh-squid", "--tstop", "1ms", "-o", name, cwd=tmp_path)
+    result = run_cli("simulate", "hh-squid", "--tstop", "1ms", "-o", name, cwd=tmp_path)
     _one_line_refusal(result)
     assert "too long" in result.stderr
     assert len(result.stderr) < 400  # the name is shortened in the message
 
 
 def test_two_outputs_naming_one_file_are_refused_before_anything_is_written(tmp_path):
-    result = _cli("simulate", "hh-squid", "--tstop", "1ms", "--out", "a.png", "--plot", "a.png",
+    result = run_cli("simulate", "hh-squid", "--tstop", "1ms", "--out", "a.png", "--plot", "a.png",
                   cwd=tmp_path)  # fmt: skip
     _one_line_refusal(result)
     assert "same file" in result.stderr

@@ -3,8 +3,6 @@ not finite, implausible temperatures warn, threshold brackets must bracket, bad 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -16,7 +14,7 @@ import devicekit as dk
 from devicekit.errors import ImplausibleValueWarning, InvalidInput, PoorFitError
 from devicekit.expr import evaluate, parse_expression
 
-from .conftest import MEASUREMENTS
+from .conftest import MEASUREMENTS, run_cli
 
 
 # ------------------------------------------------------------ the unit-inside-expression grammar
@@ -76,9 +74,7 @@ def test_expressions_with_units_equal_python_arithmetic_on_the_unit_free_form(pa
 
 # ------------------------------------------------------------------------------ calculators
 def _cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "devicekit", *args], capture_output=True, text=True, timeout=60
-    )
+    return run_cli(*args, timeout=60)
 
 
 def test_ghk_with_a_huge_permeability_is_finite_or_refused():

@@ -142,6 +142,18 @@ def test_cli_timeout_must_be_a_time():
     assert "--timeout" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_demo_timeout_ends_the_first_simulation(tmp_path):
+    # 1 ms is far less than any ngspice run of the demo (hh-squid takes ~0.1 s): step 2 stops
+    result = subprocess.run(
+        [sys.executable, "-m", "devicekit", "demo", "--out", str(tmp_path / "r"),
+         "--timeout", "1ms", "--no-progress"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "timeout of 0.001 s" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_fit_verify_and_demo_take_a_timeout():
     for command in ("fit", "demo"):
         result = subprocess.run(

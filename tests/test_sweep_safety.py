@@ -21,6 +21,8 @@ from devicekit.errors import CheckpointWarning, InvalidInput
 from devicekit.models.stimuli import Pulse
 from devicekit.sweeps import Normal, checkpoint_path
 
+from .conftest import run_cli
+
 # 12 points of HH's f-I curve, 50 ms each at the fast preset: about 1 s on 2 workers
 POINTS = 12
 SWEEP = (
@@ -31,15 +33,8 @@ SWEEP = (
 ORPHAN_SECONDS = 5.0  # the bound on a worker outliving its parent
 
 
-def _cli(*args, cwd=None, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "devicekit", *args],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=cwd,
-        **kwargs,
-    )
+def _cli(*args, cwd=None):
+    return run_cli(*args, cwd=cwd, timeout=180)
 
 
 def _start(out: Path, *extra) -> subprocess.Popen:
