@@ -42,8 +42,7 @@ _KINDS = (
 
 
 def _short(path) -> str:
-    text = str(path)
-    return repr(text if len(text) <= 80 else text[:60] + "..." + text[-17:])
+    return quote(path)
 
 
 def _os_error(path, error: OSError) -> InvalidInput:

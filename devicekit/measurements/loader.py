@@ -169,8 +169,12 @@ def _split(line: str, delimiter: str | None) -> list[str]:
 def _rows(text, source: Path, comment: str, encoding: str, seen: list):
     """(line number, text) of every line that is not blank or a comment, streamed; ``seen``
     gets an entry at the first line that is not blank."""
+    read = 0
     try:
         for number, line in enumerate(text, start=1):
+            read += len(line)
+            if read > MAX_BYTES:  # the file grew while it was read
+                raise DataFormatError(f"{source}: larger than the limit of {MAX_BYTES:,} bytes")
             stripped = line.strip().lstrip("\ufeff")
             if stripped and not seen:
                 seen.append(number)

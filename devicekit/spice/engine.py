@@ -168,8 +168,8 @@ class NgspiceEngine:
                 )
             shared_class.LIBRARY_PATH = path
             try:
-                shared_class._bg_done = threading.Event()
                 self._shared = shared_class(ngspice_id=0, send_data=False)
+                self._shared._bg_done = threading.Event()  # set by the thread-end callback
             except OSError as error:
                 raise SimulationError(f"cannot load ngspice from {path!r}: {error}") from None
         return self._shared
@@ -226,9 +226,12 @@ class NgspiceEngine:
         try:
             while not done.wait(pause):
                 pause = min(2 * pause, 0.02)
-                if timeout is not None and time.monotonic() - start > timeout:
+                elapsed = time.monotonic() - start
+                if timeout is not None and elapsed > timeout:
                     self._halt()
-                    return time.monotonic() - start
+                    return elapsed
+                if elapsed > 0.5 and not self._running():  # ended without its callback
+                    break
         except BaseException:  # KeyboardInterrupt, SystemExit: stop ngspice, then re-raise
             self._halt()
             raise
