@@ -203,3 +203,9 @@ def test_engine_counts_runs_after_an_interrupt():
     runs = engine().runs
     _short_run()
     assert engine().runs == runs + 1
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_stimulus_that_is_not_finite_is_refused_before_the_run(bad):
+    with pytest.raises(InvalidInput, match="finite"):
+        dk.simulate("hh-squid", Transient(0.01), stimuli=[Pulse(bad)])

@@ -20,6 +20,7 @@ from devicekit.errors import InvalidInput, ModelCardError, SimulationError
 from devicekit.expr import Expr, Sym, to_text
 from devicekit.io import quote
 from devicekit.models.channels import Environment
+from devicekit.models.stimuli import check_finite
 
 __all__ = ["Membrane", "MembraneEquations"]
 
@@ -130,6 +131,8 @@ class Membrane:
             for ion, c in side.items():
                 if not (np.isfinite(c) and c > 0):
                     raise ModelCardError(f"concentration of {ion} = {c!r} mol/m^3 must be > 0")
+        for stimulus in self.stimuli:
+            check_finite(stimulus)
         if sum(s.is_clamp for s in self.stimuli) > 1:
             raise InvalidInput("a membrane can have at most one voltage clamp")
 

@@ -28,6 +28,22 @@ def _check(condition: bool, message: str) -> None:
         raise InvalidInput(message)
 
 
+def check_finite(stimulus) -> None:
+    """Refuse a stimulus any of whose numbers (amplitude, times, levels...) is NaN or infinite:
+    nothing downstream could give a right answer with it."""
+    import dataclasses
+
+    for item in dataclasses.fields(stimulus):
+        value = getattr(stimulus, item.name)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        for number in values:
+            number_like = isinstance(number, (int, float)) and not isinstance(number, bool)
+            if number_like and not np.isfinite(number):
+                raise InvalidInput(
+                    f"{stimulus.kind} stimulus {item.name} = {number!r} must be a finite number"
+                )
+
+
 def _fmt(x: float) -> str:
     return repr(float(x))
 
