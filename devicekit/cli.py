@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Sequence
 
 from devicekit import __version__
-from devicekit.errors import DevicekitError, PoorFitError
+from devicekit.errors import DevicekitError, PoorFitError, quote
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
@@ -169,6 +169,17 @@ def emit(args: argparse.Namespace, data: dict, text: str, *, finite: bool = Fals
         sys.stdout.write(text.rstrip("\n") + "\n")
 
 
+_LONG_QUOTE = re.compile(r"'([^'\n]{100,})'|\"([^\"\n]{100,})\"")
+
+
+def _one_line(error: BaseException) -> str:
+    """The message on one line, with any quoted text over 100 characters shortened (a user's
+    5000-character value must not flood the terminal) and at most 1000 characters in all."""
+    message = " ".join(str(error).split())
+    message = _LONG_QUOTE.sub(lambda m: quote(m.group(1) or m.group(2)), message)
+    return message if len(message) <= 1000 else message[:700] + " ... " + message[-295:]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     prog = "devicekit"
@@ -187,11 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog = f"devicekit {args.command}"
         return int(args.handler(args) or 0)
     except PoorFitError as error:  # a verdict on the data, not a usage mistake
-        message = " ".join(str(error).split())
+        message = _one_line(error)
         print(f"{prog}: {message}", file=sys.stderr)
         return EXIT_BAD_FIT
     except DevicekitError as error:
-        message = " ".join(str(error).split())  # one line, whatever the message held
+        message = _one_line(error)
         print(f"{prog}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

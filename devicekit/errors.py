@@ -24,7 +24,17 @@ __all__ = [
     "SimulationError",
     "SweepError",
     "UnitError",
+    "quote",
 ]
+
+
+def quote(text, limit: int = 80) -> str:
+    """``repr`` of a user's text for an error message, cut to about ``limit`` characters (the
+    start and the end are kept), so that a 5000-character cell makes a one-line error still."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 20] + "..." + text[-17:]
+    return repr(text)
 
 
 class DevicekitError(Exception):

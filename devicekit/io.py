@@ -20,7 +20,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from devicekit.errors import InvalidInput
+from devicekit.errors import InvalidInput, quote
 
 __all__ = [
     "check_outputs",
@@ -63,14 +63,6 @@ def _stat(path, follow: bool) -> os.stat_result | None:
         return None
     except OSError as error:
         raise _os_error(path, error) from None
-
-
-def quote(text, limit: int = 80) -> str:
-    """``repr`` of a user's text, cut to about ``limit`` characters for an error message."""
-    text = str(text)
-    if len(text) > limit:
-        text = text[: limit - 20] + "..." + text[-17:]
-    return repr(text)
 
 
 def _kind(mode: int) -> str:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from devicekit.errors import UnitError
+from devicekit.errors import UnitError, quote
 
 __all__ = ["KINDS", "Unit", "format_quantity", "parse_quantity", "quantity_text", "unit_factor"]
 
@@ -174,10 +174,10 @@ def unit_factor(unit: str, kind: str | None = None) -> Unit:
         hint = (
             f"; units for a {kind.replace('_', ' ')}: {', '.join(_units_of(kind))}" if kind else ""
         )
-        raise UnitError(f"unknown unit {unit!r}{hint}")
+        raise UnitError(f"unknown unit {quote(unit)}{hint}")
     if kind is not None and found.kind != kind:
         raise UnitError(
-            f"{unit!r} is a unit of {found.kind.replace('_', ' ')}, not of "
+            f"{quote(unit)} is a unit of {found.kind.replace('_', ' ')}, not of "
             f"{kind.replace('_', ' ')}; use one of {', '.join(_units_of(kind))} "
             f"(for example {KINDS[kind][1]})"
         )
@@ -219,7 +219,7 @@ def parse_quantity(text, kind: str, *, name: str = "value", default_unit: str | 
         match = _NUMBER.match(str(text))
         if match is None:
             raise UnitError(
-                f"{name} = {text!r} is not a quantity; write a number followed by a unit, for "
+                f"{name} = {quote(text)} is not a quantity; write a number followed by a unit, for "
                 f"example {example}"
             )
         number, unit = float(match.group(1)), match.group(2)
@@ -228,14 +228,14 @@ def parse_quantity(text, kind: str, *, name: str = "value", default_unit: str | 
             return number
         if default_unit is None:
             raise UnitError(
-                f"{name} = {text!r} has no unit; write it with a unit of "
+                f"{name} = {quote(text)} has no unit; write it with a unit of "
                 f"{kind.replace('_', ' ')}, for example {example}"
             )
         unit = default_unit
     try:
         found = unit_factor(unit, kind)
     except UnitError as error:
-        raise UnitError(f"{name} = {text!r}: {error}") from None
+        raise UnitError(f"{name} = {quote(text)}: {error}") from None
     return found.to_si(number)
 
 

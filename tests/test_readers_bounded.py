@@ -250,3 +250,23 @@ def test_expression_length_and_depth_are_bounded(expression):
 
     with pytest.raises(ModelCardError, match=r"nested deeper|longer than|cannot be parsed"):
         parse_expression(expression, {"v"})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "hh-squid", "--stim", "1" + "x" * 5000],
+        ["nernst", "--ion", "K" * 5000, "--inside", "1mM", "--outside", "2mM"],
+        ["fit", "UNIT.csv", "--model", "ohmic"],
+    ],
+    ids=["stim", "ion", "header-unit"],
+)
+def test_long_values_make_short_one_line_errors(tmp_path, args):
+    (tmp_path / "UNIT.csv").write_text("voltage [" + "x" * 5000 + "], current [A]\n1,2\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "devicekit", *args],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(result.stderr) < 400, result.stderr[:200]

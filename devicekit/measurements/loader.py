@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from devicekit.errors import DataFormatError, UnitError
-from devicekit.io import quote, read_regular, regular_file
+from devicekit.errors import DataFormatError, UnitError, quote
+from devicekit.io import read_regular, regular_file
 from devicekit.tomltext import load_toml
 from devicekit.units import unit_factor
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from devicekit.errors import InvalidInput
+from devicekit.errors import InvalidInput, quote
 
 __all__ = ["ION_TABLE", "STANDARD_SOLUTIONS", "ConcentrationSet", "Ion", "get_ion", "get_solution"]
 
@@ -72,8 +72,8 @@ def get_ion(symbol: str) -> Ion:
         key = stripped if stripped in ION_TABLE else key
     if key not in ION_TABLE:
         raise InvalidInput(
-            f"unknown ion {symbol!r}; known symbols: {', '.join(ION_TABLE)}; for another ion give "
-            "its valence instead (for example --z 2)"
+            f"unknown ion {quote(symbol)}; known symbols: {', '.join(ION_TABLE)}; for another ion "
+            "give its valence instead (for example --z 2)"
         )
     return ION_TABLE[key]
 

@@ -16,9 +16,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from devicekit.errors import InvalidInput, ModelCardError, SimulationError
+from devicekit.errors import InvalidInput, ModelCardError, SimulationError, quote
 from devicekit.expr import Expr, Sym, to_text
-from devicekit.io import quote
 from devicekit.models.channels import Environment
 from devicekit.models.stimuli import check_finite
 
