@@ -198,8 +198,10 @@ def sweep(
             bar.set_postfix(failed=failed)
 
     start = time.perf_counter()
+    finished = False
     try:
         ran_on = run_points(spec, todo, workers=workers, scheduler=client, on_result=on_result)
+        finished = True
     except (SweepError, KeyboardInterrupt) as error:
         bar.close()
         where = (
@@ -216,24 +218,22 @@ def sweep(
             total=total,
             interrupted=isinstance(error, KeyboardInterrupt),
         ) from None
-    except BaseException:
-        if store is not None:
-            store.close()
-        raise
     finally:
         if own_client:
             client.close()
-    bar.close()
-    frame = _assemble(points, records)
-    frame.attrs.update(
-        failed=failed,
-        elapsed_s=time.perf_counter() - start,
-        ran_on=ran_on,
-        resumed=resumed,
-        computed=len(todo),
-        model=membrane.name,
-    )
+        if store is not None and not finished:  # stopped: release the lock now
+            store.close()
     try:
+        bar.close()
+        frame = _assemble(points, records)
+        frame.attrs.update(
+            failed=failed,
+            elapsed_s=time.perf_counter() - start,
+            ran_on=ran_on,
+            resumed=resumed,
+            computed=len(todo),
+            model=membrane.name,
+        )
         if output is not None:
             write_table(frame, output, force=force)
             if store is not None:
