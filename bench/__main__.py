@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench.bench_sweep",
     "bench.bench_instructions",
     "bench.bench_fit",
+    "bench.bench_safety",
 ]
 
 

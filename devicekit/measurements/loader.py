@@ -65,6 +65,7 @@ _DELIMITERS = {
 }
 #: the largest data file read [bytes]; memory stays proportional to the file (8 bytes a value)
 MAX_BYTES = 200_000_000
+_BLOCK = 1 << 20  # values read before they are moved into a numpy block
 #: the largest metadata file read [bytes]
 MAX_META_BYTES = 1_000_000
 #: text encodings a data file may declare in ``[format] encoding``
@@ -290,7 +291,7 @@ def load_measurement(path):
     for k, converter in enumerate(converters):
         if converter is not None:
             values[:, k] = converter.to_si(values[:, k])
-    frame = pd.DataFrame(values, columns=names)
+    frame = pd.DataFrame(values, columns=names, copy=False)
     if frame.empty:
         raise DataFormatError(f"{data_path}: no data rows after the header")
     for name in names:
@@ -376,7 +377,9 @@ def _column_map(columns, header, data_path: Path, meta_path):
 
 def _read_values(body, delimiter, decimal, positions, names, width, source: Path):
     """The numbers of the wanted columns, as a (rows, columns) array, read row by row into a
-    flat array of doubles (memory: 8 bytes a value, whatever the file's size)."""
+    flat array of doubles in blocks of 1 MiB values (memory: 8 bytes a value, and as much again
+    while the blocks are joined, whatever the file's size)."""
+    blocks: list[np.ndarray] = []
     flat = array("d")
     expected = width
     for number, line in body:
@@ -400,7 +403,11 @@ def _read_values(body, delimiter, decimal, positions, names, width, source: Path
                     f"{source}: row {number}, column {name!r}: {quote(cell)} is not a number"
                     + _decimal_hint([cell], delimiter, decimal)
                 ) from None
-    return np.frombuffer(flat, dtype=float).reshape(-1, len(names)).copy()
+        if len(flat) >= _BLOCK:
+            blocks.append(np.frombuffer(flat, dtype=float))  # shares the array's memory
+            flat = array("d")
+    blocks.append(np.frombuffer(flat, dtype=float))
+    return np.concatenate(blocks).reshape(-1, len(names))
 
 
 def _decimal_hint(cells, delimiter, decimal) -> str:
