@@ -102,25 +102,6 @@ def timeout_of(args: argparse.Namespace) -> float | None:
     return seconds
 
 
-def check_outputs(*paths, inputs=(), force: bool) -> None:
-    """Refuse, before any long work, outputs that would lose data (see :mod:`devicekit.io`):
-    an existing file without --force, an input of the command, a special file, or two outputs
-    naming one file."""
-    from devicekit.io import check_outputs as check
-
-    check(*paths, inputs=[p for p in inputs if p is not None], force=force)
-
-
-def input_files(name_or_path) -> list[str]:
-    """The file behind a model argument, if it names one (a built-in name names none)."""
-    from pathlib import Path
-
-    try:
-        return [str(name_or_path)] if Path(name_or_path).is_file() else []
-    except OSError:  # a name too long to be a file
-        return []
-
-
 def _not_finite(data, where: str = "") -> str | None:
     """The path of the first number in ``data`` that is NaN or infinite, else None."""
     if isinstance(data, float):
@@ -188,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         text = " ".join(str(message).split())
         print(f"{prog}: warning: {text}", file=sys.stderr if file is None else file)
 
+    shown = warnings.showwarning
     warnings.showwarning = one_line_warning
     try:
         parser = build_parser()
@@ -219,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover

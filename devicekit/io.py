@@ -24,6 +24,7 @@ from devicekit.errors import InvalidInput, quote
 
 __all__ = [
     "check_outputs",
+    "input_files",
     "quote",
     "read_regular",
     "regular_file",
@@ -106,6 +107,17 @@ def read_regular(path, *, what: str, max_bytes: int, error=InvalidInput) -> byte
     if len(data) > max_bytes:  # it grew after the check
         raise error(f"{what} {_short(path)} is larger than the limit of {max_bytes:,} bytes")
     return data
+
+
+def input_files(name_or_path) -> list[str]:
+    """The file behind a model argument, if it names one (a built-in name or a model object
+    names none): the inputs that no output may replace."""
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        return []
+    try:
+        return [str(name_or_path)] if Path(name_or_path).is_file() else []
+    except OSError:  # a name too long to be a file
+        return []
 
 
 def same_file(a, b) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def _export(args) -> int:
-    from devicekit.cli import check_outputs, emit, input_files
+    from devicekit.cli import emit
     from devicekit.export import FORMATS, export_text, write_export
+    from devicekit.io import check_outputs, input_files
     from devicekit.models.cards import load_model
 
     if args.format not in FORMATS:  # checked before loading, so the list comes first

@@ -31,10 +31,10 @@ def _fit(args) -> int:
     import warnings
 
     from devicekit.analyses import time_limit
-    from devicekit.cli import check_outputs, emit, timeout_of
+    from devicekit.cli import emit, timeout_of
     from devicekit.errors import ConvergenceWarning
     from devicekit.fit import fit
-    from devicekit.io import write_text_atomic
+    from devicekit.io import check_outputs, write_text_atomic
     from devicekit.measurements import load_measurement
 
     timeout = timeout_of(args)

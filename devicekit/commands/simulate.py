@@ -45,7 +45,7 @@ def _labelled(frame):
 
 
 def _check_outputs(args) -> None:
-    from devicekit.cli import check_outputs, input_files
+    from devicekit.io import check_outputs, input_files
 
     if args.plot and str(args.plot).rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
         raise InvalidInput(f"--plot {args.plot!r}: use a .png, .pdf or .svg file name")

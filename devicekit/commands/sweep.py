@@ -100,8 +100,9 @@ def parse_param(text: str):
 
 def _sweep(args) -> int:
     from devicekit.analyses import DCSweep, Op, Transient
-    from devicekit.cli import check_outputs, emit, input_files, timeout_of
+    from devicekit.cli import emit, timeout_of
     from devicekit.commands.simulate import _stimulus
+    from devicekit.io import check_outputs, input_files
     from devicekit.models.cards import load_model
     from devicekit.simulation import as_membrane
     from devicekit.sweeps import checkpoint_path, sweep

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from devicekit.errors import InvalidInput, SweepError
-from devicekit.io import check_outputs, same_file
+from devicekit.io import check_outputs, input_files, same_file
 from devicekit.sweeps.space import LogNormal, Normal, Uniform, parse_distribution
 
 __all__ = [
@@ -146,7 +146,7 @@ def sweep(
     workers = _workers(workers)
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_VARIABLE) or None
-    inputs = _input_files(model)
+    inputs = input_files(model)
     if output is not None:
         output = Path(output)
         if output.suffix.lower() not in OUTPUT_SUFFIXES:
@@ -267,15 +267,6 @@ def _check_main_importable(workers: int, scheduler, measures) -> None:
         raise InvalidInput(
             f"measure {from_main[0].__name__!r} is defined in a __main__ without a file; {advice}"
         )
-
-
-def _input_files(model) -> list[str]:
-    if isinstance(model, (str, os.PathLike)):
-        try:
-            return [str(model)] if Path(model).is_file() else []
-        except OSError:
-            return []
-    return []
 
 
 def _workers(workers) -> int:
