@@ -220,3 +220,31 @@ def test_engine_counts_runs_after_an_interrupt():
 def test_a_stimulus_that_is_not_finite_is_refused_before_the_run(bad):
     with pytest.raises(InvalidInput, match="finite"):
         dk.simulate("hh-squid", Transient(0.01), stimuli=[Pulse(bad)])
+
+
+def test_negative_rates_make_a_negative_time_constant_and_are_refused():
+    from dataclasses import replace
+
+    hh = builtin_model("hh-squid")
+    k = next(c for c in hh.channels if c.name == "k")
+    n = k.gates[0]
+    # beta_n = -1/ms everywhere: alpha_n + beta_n < 0 below about -10 mV
+    bad = Gate(n.name, n.power, alpha=n.alpha, beta=RateFunction("constant", -1e3))
+    model = replace(hh, channels=tuple(replace(c, gates=(bad,)) if c is k else c
+                                       for c in hh.channels))  # fmt: skip
+    with pytest.raises(ModelCardError, match=r"alpha \+ beta is .* at"):
+        dk.simulate(model, Transient(0.01))
+
+
+def test_a_rate_that_only_overflows_far_away_is_not_refused():
+    # an exp rate with a 0.1 mV scale overflows above ~70 mV; the model is judged where the
+    # rates are finite, so it still runs (it may never reach those voltages)
+    from dataclasses import replace
+
+    hh = builtin_model("hh-squid")
+    k = next(c for c in hh.channels if c.name == "k")
+    n = k.gates[0]
+    steep = Gate(n.name, n.power, alpha=n.alpha, beta=RateFunction("exp", 125.0, -0.065, -1e-4))
+    model = replace(hh, channels=tuple(replace(c, gates=(steep,)) if c is k else c
+                                       for c in hh.channels))  # fmt: skip
+    model.check_time_constants()

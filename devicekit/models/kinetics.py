@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devicekit.errors import InvalidInput, ModelCardError
+from devicekit.errors import InvalidInput, ModelCardError, quote
 from devicekit.expr import Expr, Num, Sym, evaluate, exp, exprel, parse_expression
 
 __all__ = ["FORMS", "Gate", "RateFunction"]
@@ -124,9 +124,7 @@ _NAME = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}")
 def check_identifier(name, what: str, example: str) -> None:
     """Refuse a channel or gate name that is not a short ASCII identifier."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        shown = (
-            repr(name) if not isinstance(name, str) or len(name) <= 40 else repr(name[:37] + "...")
-        )
+        shown = quote(name, 40) if isinstance(name, str) else repr(name)
         raise ModelCardError(
             f"{what} name {shown} must be an ASCII identifier of 1 to {MAX_NAME_LENGTH} "
             f"letters, digits and underscores, starting with a letter, such as {example}"

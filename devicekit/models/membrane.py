@@ -184,29 +184,35 @@ class Membrane:
         )
 
     def check_time_constants(self) -> None:
-        """Refuse gates whose time constant is zero, negative or not finite anywhere between
-        -200 and +200 mV and across the channels' batteries (such a state never settles, or
-        needs infinitely many steps)."""
+        """Refuse gates whose time constant is zero or negative anywhere between -200 and
+        +200 mV and across the channels' batteries: a tau <= 0, or alpha + beta < 0 (such a
+        state runs away, or needs infinitely many steps). Where a rate overflows, the time
+        constant is not judged: that voltage may never be reached."""
         from devicekit.expr import evaluate
 
         batteries = [b for b in self.equations().batteries.values() if np.isfinite(b)]
         grid = np.linspace(min([-0.2, *batteries]) - 0.1, max([0.2, *batteries]) + 0.1, 2001)
         for channel in self.channels:
-            phi = channel.phi(self.temperature)
             for gate in channel.gates:
                 if gate.instantaneous:
                     continue
                 with np.errstate(all="ignore"):
-                    tau = np.broadcast_to(
-                        evaluate(gate.time_constant(V, phi), {"v": grid}), grid.shape
-                    )
-                bad = ~(np.isfinite(tau) & (tau > 0))
+                    if gate.tau is not None:
+                        value = evaluate(gate.tau.expr(V), {"v": grid})
+                        what = "tau"
+                    else:
+                        value = evaluate(gate.alpha.expr(V) + gate.beta.expr(V), {"v": grid})
+                        what = "alpha + beta"
+                value = np.broadcast_to(value, grid.shape)
+                bad = np.isfinite(value) & ((value <= 0) if what == "tau" else (value < 0))
                 if bad.any():
                     k = int(np.argmax(bad))
                     raise ModelCardError(
-                        f"{channel.name}.{gate.name}: the time constant is {tau[k]:g} s at "
-                        f"{grid[k] * 1e3:.1f} mV; it must be finite and > 0 at every voltage "
-                        "(check the gate's tau, or alpha and beta, which must not be negative)"
+                        f"{channel.name}.{gate.name}: {what} is {value[k]:g} "
+                        f"{'s' if what == 'tau' else '1/s'} at {grid[k] * 1e3:.1f} mV, so the "
+                        "time constant is zero or negative there; it must be > 0 at every "
+                        "voltage (check the gate's tau, or alpha and beta, which must not be "
+                        "negative)"
                     )
 
     def resting_state(self) -> dict[str, float]:
