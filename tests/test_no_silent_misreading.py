@@ -139,10 +139,15 @@ def test_a_threshold_below_the_resolution_is_refused_not_returned():
 def test_threshold_defaults_come_from_the_model():
     from devicekit.spikes import model_scales
 
+    from .hh_reference import rates, rest_state
+
     hh = model_scales("hh-squid")
-    # HH 1952 at rest (-65 mV, 6.3 degC): tau_m = 0.24 ms, tau_h = 8.5 ms (PHYSICS.md rates)
-    assert hh["fastest"] == pytest.approx(2.37e-4, rel=0.01)
-    assert hh["slowest"] == pytest.approx(8.52e-3, rel=0.01)
+    # tau = 1/(alpha + beta) at rest from the independent HH 1952 reference (ms -> s): the
+    # fastest gate is m (0.24 ms), the slowest h (8.5 ms)
+    am, bm, ah, bh, an, bn = rates(rest_state()[0])
+    taus = [1e-3 / (am + bm), 1e-3 / (ah + bh), 1e-3 / (an + bn)]
+    assert hh["fastest"] == pytest.approx(min(taus), rel=1e-6)
+    assert hh["slowest"] == pytest.approx(max(taus), rel=1e-6)
     cone = model_scales("iontronic-neuron")
     assert cone["fastest"] == pytest.approx(1e-5**2 / (12 * 1e-9), rel=1e-6)  # L^2/(12 D)
     assert cone["current_density"] < 1e-9  # pA devices, not the mA of a squid axon
