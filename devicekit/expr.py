@@ -37,9 +37,12 @@ __all__ = [
     "Sym",
     "as_expr",
     "evaluate",
+    "fold",
     "lambdify",
     "parse_expression",
+    "real_literal",
     "replace",
+    "substitute",
     "symbols",
     "to_spice",
     "to_text",
@@ -181,6 +184,47 @@ def replace(expr: Expr, old: Expr, new: Expr) -> Expr:
     return expr
 
 
+def substitute(expr: Expr, values: Mapping[str, Expr]) -> Expr:
+    """Replace symbols by expressions (``{"g_k": Num(360.0)}``); others stay."""
+    if not values:
+        return expr
+    if isinstance(expr, Sym):
+        return values.get(expr.name, expr)
+    if isinstance(expr, Op):
+        return Op(expr.op, tuple(substitute(a, values) for a in expr.args))
+    if isinstance(expr, Fn):
+        return Fn(expr.name, tuple(substitute(a, values) for a in expr.args))
+    return expr
+
+
+_ONE = Num(1.0)
+
+
+def fold(expr: Expr) -> Expr:
+    """Evaluate every sub-expression made of numbers alone, and drop multiplications and
+    divisions by exactly 1 (which change no bit of the result). Used when parameter values are
+    bound, so that the numpy backend does not recompute constants at every step."""
+    if not isinstance(expr, (Op, Fn)):
+        return expr
+    args = tuple(fold(a) for a in expr.args)
+    if all(isinstance(a, Num) for a in args):
+        with np.errstate(all="ignore"):
+            try:
+                value = float(
+                    evaluate(type(expr)(expr.op if isinstance(expr, Op) else expr.name, args), {})
+                )
+            except (ArithmeticError, ValueError):
+                value = math.nan
+        if math.isfinite(value):
+            return Num(value)
+    if isinstance(expr, Op) and expr.op in ("*", "/"):
+        if args[1] == _ONE:
+            return args[0]
+        if expr.op == "*" and args[0] == _ONE:
+            return args[1]
+    return type(expr)(expr.op if isinstance(expr, Op) else expr.name, args)
+
+
 def symbols(expr: Expr) -> set[str]:
     """The names of the symbols an expression uses."""
     if isinstance(expr, Sym):
@@ -254,6 +298,18 @@ _SCALAR_FUNCTIONS = {
 }
 
 
+def _scalar_power(base: float, n: int) -> float:
+    """base**n for n = 0..8 as the product ((base*base)*base)..., the same operations as
+    :func:`evaluate` and the generated SPICE and Verilog-A (``m*m*m``), so all agree to the
+    last bit."""
+    if n == 0:
+        return 1.0
+    result = base
+    for _ in range(n - 1):
+        result = result * base
+    return result
+
+
 def lambdify(expr: Expr, names: list[str]) -> Callable[..., float]:
     """Compile an expression into a function of scalar arguments ``names``, built from nested
     closures over :mod:`math` (no code is generated or executed). Used in ODE right-hand sides,
@@ -286,13 +342,9 @@ def lambdify(expr: Expr, names: list[str]) -> Callable[..., float]:
         if node.op == "/":
             return lambda a: left(a) / right(a)
         n = _integer_exponent(node.args[1])
-        if n == 2:
-            return lambda a: (lambda b: b * b)(left(a))
-        if n == 3:
-            return lambda a: (lambda b: b * b * b)(left(a))
-        if n == 4:
-            return lambda a: (lambda b: b * b * b * b)(left(a))
-        return lambda a: left(a) ** right(a)
+        if n is None:
+            return lambda a: left(a) ** right(a)
+        return lambda a: _scalar_power(left(a), n)
 
     root = build(expr)
     return lambda *args: root(args)
@@ -391,7 +443,7 @@ SPICE_FUNCTIONS = (
 )
 
 
-def _real(value: float) -> str:
+def real_literal(value: float) -> str:
     """A Verilog-A real literal: always with a point or an exponent, since 1/6 is integer
     division there."""
     text = repr(float(value))
@@ -412,7 +464,7 @@ def to_verilog_a(expr: Expr, names: Mapping[str, str]) -> str:
     def leaf(sym: Sym) -> str:
         return names[sym.name]
 
-    return _print(expr, leaf, call, power, number=_real)
+    return _print(expr, leaf, call, power, number=real_literal)
 
 
 #: analog functions that generated Verilog-A relies on
@@ -421,7 +473,7 @@ VERILOG_A_FUNCTIONS = f"""analog function real dk_exprel;
     real x;
     begin
         // (exp(x) - 1)/x with its limit 1 at x = 0: Taylor series for |x| < {EXPREL_SWITCH:g}
-        if (abs(x) < {_real(EXPREL_SWITCH)})
+        if (abs(x) < {real_literal(EXPREL_SWITCH)})
             dk_exprel = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x / 24.0));
         else
             dk_exprel = (exp(x) - 1.0) / x;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from devicekit import expr
 from devicekit.electrochem._checks import (
     check_concentration,
     check_finite,
@@ -19,7 +20,7 @@ from devicekit.electrochem._checks import (
 from devicekit.electrochem.constants import CODATA, Constants, _scalar
 from devicekit.errors import InvalidInput
 
-__all__ = ["exprel", "ghk_current_density", "ghk_voltage"]
+__all__ = ["exprel", "ghk_current_density", "ghk_current_expr", "ghk_voltage"]
 
 
 def exprel(x):
@@ -102,6 +103,32 @@ def ghk_current_density(
     faraday = constants.faraday
     u = z * v * constants.elementary_charge / (constants.boltzmann * temperature)
     return _scalar(p * z * faraday * _ghk_flux_factor(u, c_in, c_out))
+
+
+def ghk_current_expr(v, battery, c_in, z: int, thermal, permeability, *, constants=CODATA):
+    r"""The GHK current density of one ion [A/m^2] as an expression tree, in series-battery
+    form, for the device definitions that every backend prints.
+
+    With ``u = z V / V_T`` and the ion's Nernst potential ``E`` (the battery):
+
+    .. math:: I = P z F c_\mathrm{in} \frac{1 - e^{-z (V - E)/V_T}}{\mathrm{exprel}(-u)}
+
+    which equals :func:`ghk_current_density` because ``c_out / c_in = exp(z E / V_T)``. It
+    vanishes at V = E exactly and is finite at V = 0 (``exprel(0) = 1``).
+
+    Parameters
+    ----------
+    v, battery, c_in, thermal, permeability : Expr
+        Membrane voltage [V], battery E [V], inside concentration [mol/m^3], thermal voltage
+        k_B T / e [V] and permeability [m/s], as expressions (symbols or numbers).
+    z : int
+        Valence.
+    """
+    v, battery, c_in = expr.as_expr(v), expr.as_expr(battery), expr.as_expr(c_in)
+    slope = float(z) / expr.as_expr(thermal)
+    drive = 1.0 - expr.exp(-(slope * (v - battery)))
+    scale = expr.as_expr(permeability) * (float(z) * constants.faraday) * c_in
+    return scale * drive / expr.exprel(-(slope * v))
 
 
 def ghk_voltage(

@@ -11,29 +11,29 @@ and SPICE forms (:func:`devicekit.expr.to_verilog_a`).
 
 from __future__ import annotations
 
-import dataclasses
-
 from devicekit import __version__
-from devicekit.expr import VERILOG_A_FUNCTIONS, Sym, to_verilog_a
-from devicekit.spice.compiler import _parameters, spice_name
+from devicekit.expr import VERILOG_A_FUNCTIONS, real_literal, substitute, to_verilog_a
+from devicekit.spice.compiler import spice_name
 
 __all__ = ["verilog_a"]
 
-V, E = Sym("v"), Sym("e")
-
 
 def verilog_a(model) -> str:
-    eq = model.equations()
+    """The Verilog-A module of a membrane, printed from its parametric definition."""
+    d = model.definition()
     name = spice_name(model.name)
-    params = _parameters(model, eq)
-    states = {state: state.lower() for state in eq.states}
-    names = {"v": "v", **{state: f"V({node})" for state, node in states.items()}}
+    states = {state: state.lower() for state in d.states}
+    names = {
+        "v": "v",
+        **{state: f"V({node})" for state, node in states.items()},
+        **{k: k for k in (*d.parameters, *d.derived)},
+    }
     lines = [
         f"// devicekit {__version__}: Verilog-A module of model '{model.name}'"
         + (f" ({model.description})" if model.description else ""),
         *(f"// source: {model.reference}" for _ in [0] if model.reference),
         "// units: SI. Pins: vm = inside, ref = outside; current from vm to ref is outward.",
-        "// Parameters: area [m^2], c_m [F/m^2], g_<channel> [S/m^2], e_<channel> [V].",
+        "// Parameters (SI): " + ", ".join(f"{k} [{p.unit}]" for k, p in d.parameters.items()),
         '`include "disciplines.vams"',
         "",
         f"module {name}(vm, ref);",
@@ -42,49 +42,38 @@ def verilog_a(model) -> str:
     ]
     if states:
         lines.append(f"    electrical {', '.join(states.values())};  // gate states")
-    lines += [f"    parameter real {k} = {_real(v)};" for k, v in params.items()]
+    lines += [f"    parameter real {k} = {real_literal(p.value)};" for k, p in d.parameters.items()]
     lines += [
         f"    (*retrieve*) real i_{c.name.lower()};  // current of channel {c.name} [A]"
         for c in model.channels
     ]
+    lines += [
+        f"    (*retrieve*) real dxdt_{node};  // d{node}/dt of gate state {state} [1/s]"
+        for state, node in states.items()
+    ]
+    lines += [f"    real {k};" for k in d.derived]
     lines += [
         "    real v;",
         "",
         *("    " + line for line in VERILOG_A_FUNCTIONS.splitlines()),
         "",
         "    analog begin",
+        *(f"        {k} = {to_verilog_a(e, names)};" for k, e in d.derived.items()),
         "        v = V(vm, ref);",
         "        I(vm, ref) <+ c_m * area * ddt(V(vm, ref));",
     ]
-    env = model.environment
     for channel in model.channels:
         ch = channel.name.lower()
-        gate_syms = {
-            g.name: Sym(eq.gate_states[(channel.name, g.name)])
-            for g in channel.gates
-            if not g.instantaneous
-        }
-        if channel.kind == "ghk":
-            current = channel.current(env, V, E, gate_syms)
-            text = to_verilog_a(current, {**names, "e": f"e_{ch}"})
-            lines.append(f"        i_{ch} = area * {text};")
-        else:
-            unit = dataclasses.replace(channel, conductance=1.0).current(env, V, E, gate_syms)
-            text = to_verilog_a(unit, {**names, "e": f"e_{ch}"})
-            lines.append(f"        i_{ch} = area * g_{ch} * ({text});")
+        current = substitute(d.channels[channel.name].current, d.algebraic)
+        lines.append(f"        i_{ch} = area * ({to_verilog_a(current, names)});")
         lines.append(f"        I(vm, ref) <+ i_{ch};")
     for state, node in states.items():
-        rate = to_verilog_a(eq.derivatives[state], names)
+        rate = to_verilog_a(d.derivatives[state], names)
         lines += [
             f"        // gate state {node}: d{node}/dt [1/s]",
+            f"        dxdt_{node} = {rate};",
             f"        I({node}) <+ ddt(V({node}));",
-            f"        I({node}) <+ -({rate});",
+            f"        I({node}) <+ -dxdt_{node};",
         ]
     lines += ["    end", "endmodule", ""]
     return "\n".join(lines)
-
-
-def _real(value) -> str:
-    from devicekit.expr import _real as real
-
-    return real(value)

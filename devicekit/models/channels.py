@@ -19,9 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from devicekit.electrochem.constants import thermal_voltage
+from devicekit.electrochem.ghk import ghk_current_expr
+from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput, ModelCardError
-from devicekit.expr import Expr, Sym, evaluate, exp, exprel
+from devicekit.expr import Expr, Sym, evaluate
+from devicekit.models.ions import get_ion
 from devicekit.models.kinetics import Gate, check_identifier
+from devicekit.models.parameters import quantity
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -57,9 +62,6 @@ class Environment:
         return values[ion]
 
     def nernst(self, ion: str) -> float:
-        from devicekit.electrochem import nernst_potential
-        from devicekit.models.ions import get_ion
-
         return nernst_potential(
             self.concentration(ion, "inside"),
             self.concentration(ion, "outside"),
@@ -120,8 +122,12 @@ class OhmicChannel(_Ungated):
     """A leak: constant conductance g [S/m^2] in series with a battery E [V]."""
 
     name: str
-    conductance: float
-    reversal_potential: float | None = None
+    conductance: float = field(
+        metadata=quantity("conductance_density", per_area=True, low=0.0, doc="maximal conductance")
+    )
+    reversal_potential: float | None = field(
+        default=None, metadata=quantity("voltage", doc="battery; else the Nernst potential of ion")
+    )
     ion: str | None = None
     kind: str = field(default="ohmic", init=False)
 
@@ -134,9 +140,10 @@ class OhmicChannel(_Ungated):
         """The series battery E [V]."""
         return _battery(self, env)
 
-    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None) -> Expr:
-        """Current density [A/m^2] as an expression of v and the battery e."""
-        return self.conductance * (v - e)
+    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None, **symbolic):
+        """Current density [A/m^2] as an expression of v and the battery e; ``size`` (a
+        symbol) replaces the conductance's value in a parametric definition."""
+        return symbolic.get("size", self.conductance) * (v - e)
 
 
 @dataclass(frozen=True)
@@ -153,29 +160,34 @@ class GHKChannel(_Ungated):
 
     name: str
     ion: str
-    permeability: float
+    permeability: float = field(
+        metadata=quantity("permeability", per_area=True, low=0.0, doc="permeability P")
+    )
     kind: str = field(default="ghk", init=False)
-    reversal_potential: None = field(default=None, init=False)
+    reversal_potential: None = field(
+        default=None, init=False, metadata=quantity("voltage", doc="the ion's Nernst potential")
+    )
 
     def __post_init__(self):
         _check_name(self.name)
         _check_nonnegative(self, "permeability", "m/s")
-        from devicekit.models.ions import get_ion
-
         get_ion(self.ion)
 
     def battery(self, env: Environment) -> float:
         return env.nernst(self.ion)
 
-    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None) -> Expr:
-        from devicekit.electrochem.constants import CODATA
-        from devicekit.models.ions import get_ion
-
-        z = get_ion(self.ion).valence
-        thermal = CODATA.boltzmann * env.temperature / CODATA.elementary_charge
-        c_in = env.concentration(self.ion, "inside")
-        drive = 1.0 - exp(-(z / thermal) * (v - e))
-        return (self.permeability * z * CODATA.faraday * c_in) * drive / exprel(-(z / thermal) * v)
+    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None, **symbolic):
+        """Current density [A/m^2] (:func:`~devicekit.electrochem.ghk.ghk_current_expr`);
+        ``size``, ``thermal`` and ``c_in`` (symbols) replace the permeability, the thermal
+        voltage and the inside concentration in a parametric definition."""
+        return ghk_current_expr(
+            v,
+            e,
+            symbolic.get("c_in", env.concentration(self.ion, "inside")),
+            get_ion(self.ion).valence,
+            symbolic.get("thermal", thermal_voltage(env.temperature)),
+            symbolic.get("size", self.permeability),
+        )
 
 
 @dataclass(frozen=True)
@@ -201,12 +213,20 @@ class HHChannel:
     """
 
     name: str
-    conductance: float
-    gates: tuple[Gate, ...]
-    reversal_potential: float | None = None
+    conductance: float = field(
+        metadata=quantity("conductance_density", per_area=True, low=0.0, doc="maximal conductance")
+    )
+    gates: tuple[Gate, ...] = ()
+    reversal_potential: float | None = field(
+        default=None, metadata=quantity("voltage", doc="battery; else the Nernst potential of ion")
+    )
     ion: str | None = None
-    q10: float = 1.0
-    q10_temperature: float | None = None
+    q10: float = field(
+        default=1.0, metadata=quantity("dimensionless", low=0.0, doc="Q10 of the gate rates")
+    )
+    q10_temperature: float | None = field(
+        default=None, metadata=quantity("temperature", low=0.0, doc="temperature of the rates")
+    )
     kind: str = field(default="hh", init=False)
 
     def __post_init__(self):
@@ -237,10 +257,11 @@ class HHChannel:
     def battery(self, env: Environment) -> float:
         return _battery(self, env)
 
-    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None) -> Expr:
+    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None, **symbolic):
+        """``g prod(x_k ** p_k) (v - e)``; ``size`` (a symbol) replaces g's value."""
         if states is None:
             states = {g.name: Sym(g.name) for g in self.gates}
-        return self.conductance * self.open_fraction(states, v) * (v - e)
+        return symbolic.get("size", self.conductance) * self.open_fraction(states, v) * (v - e)
 
 
 def _battery(channel, env: Environment) -> float:

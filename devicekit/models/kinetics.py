@@ -19,16 +19,19 @@ or a steady state alone (an instantaneous gate).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError, quote
-from devicekit.expr import Expr, Num, Sym, evaluate, exp, exprel, parse_expression
+from devicekit.expr import Expr, Fn, Num, Op, Sym, evaluate, exp, exprel, parse_expression
+from devicekit.models.parameters import quantity
 
 __all__ = ["FORMS", "Gate", "RateFunction"]
 
 FORMS = ("exp", "sigmoid", "exp_linear", "expression", "constant")
+#: the quantity a rate function's amplitude holds, by its role in a gate
+ROLE_KINDS = {"alpha": "frequency", "beta": "frequency", "tau": "time", "inf": "dimensionless"}
 V = Sym("v")
 
 
@@ -51,9 +54,10 @@ class RateFunction:
     """
 
     form: str
+    #: its kind follows the rate's role in its gate (:data:`ROLE_KINDS`)
     amplitude: float = 1.0
-    midpoint: float = 0.0
-    scale: float = 1.0
+    midpoint: float = field(default=0.0, metadata=quantity("voltage", doc="midpoint"))
+    scale: float = field(default=1.0, metadata=quantity("voltage", doc="voltage scale"))
     expression: str | None = None
 
     def __post_init__(self):
@@ -104,8 +108,6 @@ class RateFunction:
 
 
 def _substitute(expr: Expr, values: dict[str, Expr]) -> Expr:
-    from devicekit.expr import Fn, Op
-
     if isinstance(expr, Sym):
         return values.get(expr.name, expr)
     if isinstance(expr, Op):

@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError, SimulationError, quote
-from devicekit.expr import Expr, Sym, to_text
+from devicekit.expr import Sym, to_text
 from devicekit.models.channels import Environment
+from devicekit.models.definition import MembraneEquations, define
+from devicekit.models.parameters import quantity
 from devicekit.models.stimuli import check_finite
 
 __all__ = ["Membrane", "MembraneEquations"]
@@ -28,35 +31,6 @@ V = Sym("v")
 
 def _frozen(mapping) -> MappingProxyType:
     return MappingProxyType(dict(mapping or {}))
-
-
-@dataclass(frozen=True)
-class MembraneEquations:
-    """The equations of a membrane, per unit area, as expressions of ``v`` and the states.
-
-    Attributes
-    ----------
-    states : list of str
-        Names of the gate states (``na_m``), in order.
-    derivatives : dict
-        ``d state / dt`` [1/s] by state name.
-    ionic_current : Expr
-        Total channel current density [A/m^2], outward positive.
-    channel_currents : dict
-        Current density of each channel [A/m^2] by channel name.
-    batteries : dict
-        Battery E [V] of each channel, by channel name (already numbers in the expressions).
-    gate_states : dict
-        ``(channel, gate) -> state name`` for the dynamic gates.
-    """
-
-    states: list[str]
-    derivatives: dict[str, Expr]
-    steady_states: dict[str, Expr]
-    ionic_current: Expr
-    channel_currents: dict[str, Expr]
-    batteries: dict[str, float]
-    gate_states: dict[tuple[str, str], str]
 
 
 #: the longest model name (it names SPICE subcircuits and files)
@@ -89,10 +63,14 @@ class Membrane:
     """
 
     name: str
-    capacitance: float
-    area: float
-    channels: tuple
-    temperature: float = 310.15
+    capacitance: float = field(
+        metadata=quantity("capacitance_density", per_area=True, low=0.0, doc="specific C_m")
+    )
+    area: float = field(metadata=quantity("area", low=0.0, doc="membrane area"))
+    channels: tuple = ()
+    temperature: float = field(
+        default=310.15, metadata=quantity("temperature", low=0.0, doc="temperature")
+    )
     inside: Mapping[str, float] = field(default_factory=dict)
     outside: Mapping[str, float] = field(default_factory=dict)
     stimuli: tuple = ()
@@ -137,7 +115,7 @@ class Membrane:
 
     def __getstate__(self):
         # mappingproxy cannot be pickled; sweeps send membranes to worker processes
-        state = dict(self.__dict__)
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_definition", "_equations")}
         state["inside"], state["outside"] = dict(self.inside), dict(self.outside)
         return state
 
@@ -156,32 +134,22 @@ class Membrane:
         """A copy with these stimuli instead of the default ones."""
         return replace(self, stimuli=tuple(stimuli))
 
+    @cached_property
+    def _definition(self):
+        return define(self)
+
+    def definition(self):
+        """The parametric definition (:class:`~devicekit.models.definition.Definition`): the
+        equations over parameter symbols, which every backend prints."""
+        return self._definition
+
     def equations(self) -> MembraneEquations:
-        env = self.environment
-        states, derivatives, steady, currents, batteries, gate_states = [], {}, {}, {}, {}, {}
-        total = None
-        for channel in self.channels:
-            battery = channel.battery(env)
-            batteries[channel.name] = battery
-            symbols = {}
-            phi = channel.phi(self.temperature)
-            for gate in channel.gates:
-                if gate.instantaneous:
-                    continue
-                state = f"{channel.name}_{gate.name}"
-                symbols[gate.name] = Sym(state)
-                states.append(state)
-                gate_states[(channel.name, gate.name)] = state
-                derivatives[state] = gate.derivative(Sym(state), V, phi)
-                steady[state] = gate.steady_state(V)
-            current = channel.current(env, V, battery, symbols)
-            currents[channel.name] = current
-            total = current if total is None else total + current
-        if total is None:
-            raise ModelCardError(f"membrane {self.name!r} has no channels")
-        return MembraneEquations(
-            states, derivatives, steady, total, currents, batteries, gate_states
-        )
+        """The equations with the parameter values bound (numbers in the trees)."""
+        cached = self.__dict__.get("_equations")
+        if cached is None:
+            cached = self._definition.bind()
+            object.__setattr__(self, "_equations", cached)
+        return cached
 
     def check_time_constants(self) -> None:
         """Refuse gates whose time constant is zero or negative anywhere between -200 and

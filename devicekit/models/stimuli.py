@@ -12,15 +12,37 @@ the cell (depolarising). A :class:`VoltageClamp` holds the membrane voltage [V] 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from devicekit.errors import InvalidInput
+from devicekit.models.parameters import quantity
 
 __all__ = ["DC", "STIMULUS_KINDS", "Pulse", "Sine", "SineClamp", "StepTrain", "VoltageClamp"]
 
 DEFAULT_EDGE = 1e-6
+
+
+def _current_kind(stimulus) -> str:
+    return "current_density" if stimulus.per_area else "current"
+
+
+def _current(default=dataclasses.MISSING):
+    return field(default=default, metadata=quantity(_current_kind, doc="injected current"))
+
+
+def _time(default=dataclasses.MISSING):
+    return field(default=default, metadata=quantity("time", low=0.0))
+
+
+def _voltage(default=dataclasses.MISSING):
+    return field(default=default, metadata=quantity("voltage"))
+
+
+_FREQUENCY = quantity("frequency", low=0.0, doc="frequency")
 
 
 def _check(condition: bool, message: str) -> None:
@@ -31,8 +53,6 @@ def _check(condition: bool, message: str) -> None:
 def check_finite(stimulus) -> None:
     """Refuse a stimulus any of whose numbers (amplitude, times, levels...) is NaN or infinite:
     nothing downstream could give a right answer with it."""
-    import dataclasses
-
     for item in dataclasses.fields(stimulus):
         value = getattr(stimulus, item.name)
         values = value if isinstance(value, (tuple, list)) else (value,)
@@ -105,7 +125,7 @@ class _Piecewise:
 class DC:
     """A constant current, present also in the operating point."""
 
-    amplitude: float
+    amplitude: float = _current()
     per_area: bool = True
     kind = "dc"
     is_clamp = False
@@ -129,11 +149,11 @@ class Pulse(_Piecewise):
     """A current step or pulse train from 0: on at ``delay`` for ``width`` (None: until the end),
     repeating every ``period`` (None: once). ``Pulse(10uA/cm2)`` is a step from rest at t = 0."""
 
-    amplitude: float
-    delay: float = 0.0
-    width: float | None = None
-    period: float | None = None
-    edge: float = DEFAULT_EDGE
+    amplitude: float = _current()
+    delay: float = _time(0.0)
+    width: float | None = _time(None)
+    period: float | None = _time(None)
+    edge: float = _time(DEFAULT_EDGE)
     per_area: bool = True
     kind = "pulse"
     is_clamp = False
@@ -177,9 +197,9 @@ class Pulse(_Piecewise):
 class StepTrain(_Piecewise):
     """Piecewise-constant current: ``amplitudes[i]`` from ``times[i]`` on, 0 before ``times[0]``."""
 
-    times: tuple[float, ...]
-    amplitudes: tuple[float, ...]
-    edge: float = DEFAULT_EDGE
+    times: tuple[float, ...] = _time()
+    amplitudes: tuple[float, ...] = _current()
+    edge: float = _time(DEFAULT_EDGE)
     per_area: bool = True
     kind = "steps"
     is_clamp = False
@@ -207,10 +227,10 @@ class StepTrain(_Piecewise):
 class Sine:
     """``offset + amplitude sin(2 pi f (t - delay))`` for t >= delay, ``offset`` before."""
 
-    amplitude: float
-    frequency: float
-    offset: float = 0.0
-    delay: float = 0.0
+    amplitude: float = _current()
+    frequency: float = field(metadata=_FREQUENCY)
+    offset: float = _current(0.0)
+    delay: float = _time(0.0)
     per_area: bool = True
     kind = "sine"
     is_clamp = False
@@ -227,8 +247,6 @@ class Sine:
         return [self.delay] if 0 < self.delay < tstop else []
 
     def waveform(self, tstop: float):
-        import math
-
         omega, a, b, d = 2 * math.pi * self.frequency, self.offset, self.amplitude, self.delay
         return lambda t: a + b * math.sin(omega * max(t - d, 0.0))
 
@@ -243,10 +261,10 @@ class Sine:
 class VoltageClamp(_Piecewise):
     """Hold the membrane at ``holding`` [V], then at ``levels[i]`` from ``times[i]`` on."""
 
-    holding: float
-    times: tuple[float, ...] = ()
-    levels: tuple[float, ...] = ()
-    edge: float = DEFAULT_EDGE
+    holding: float = _voltage()
+    times: tuple[float, ...] = _time(())
+    levels: tuple[float, ...] = _voltage(())
+    edge: float = _time(DEFAULT_EDGE)
     kind = "vclamp"
     is_clamp = True
     per_area = False
@@ -272,9 +290,9 @@ class SineClamp:
     """Hold the membrane at ``offset + amplitude sin(2 pi f t)`` [V] (a memristor's
     fingerprint protocol)."""
 
-    amplitude: float
-    frequency: float
-    offset: float = 0.0
+    amplitude: float = _voltage()
+    frequency: float = field(metadata=_FREQUENCY)
+    offset: float = _voltage(0.0)
     kind = "vsine"
     is_clamp = True
     per_area = False
@@ -290,8 +308,6 @@ class SineClamp:
         return []
 
     def waveform(self, tstop: float):
-        import math
-
         omega, a, b = 2 * math.pi * self.frequency, self.offset, self.amplitude
         return lambda t: a + b * math.sin(omega * t)
 

@@ -26,9 +26,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from devicekit import __version__
-from devicekit.errors import InvalidInput
-from devicekit.expr import SPICE_FUNCTIONS, Sym, replace, to_spice
+from devicekit.errors import DevicekitError, InvalidInput
+from devicekit.expr import (
+    SPICE_FUNCTIONS,
+    Fn,
+    Num,
+    Op,
+    Sym,
+    evaluate,
+    fold,
+    replace,
+    substitute,
+    to_spice,
+)
+from devicekit.models.definition import GateRates
 
 V, E = Sym("v"), Sym("e")
 
@@ -106,60 +120,106 @@ def _wrap(line: str, width: int = 98) -> str:
     return "\n".join(out)
 
 
+class _Printer:
+    """Prints one membrane definition as SPICE text: parameter symbols as ``{name}`` (an
+    exported library with ``params:``) or as their values (a test bench)."""
+
+    def __init__(self, definition, formulation: Formulation):
+        self.d = definition
+        self.parametric = formulation.parameters
+        self.values = definition.values()
+        self.numbers = {k: Num(v) for k, v in self.values.items()}
+        self.wiring = {k: "{" + k + "}" for k in self.numbers} if self.parametric else {}
+
+    def tree(self, expression):
+        return expression if self.parametric else fold(substitute(expression, self.numbers))
+
+    def text(self, expression, names) -> str:
+        return to_spice(self.tree(expression), {**names, **self.wiring})
+
+    def value(self, expression, env) -> float:
+        """The value of an expression at a state (for the .nodeset of a library)."""
+        bound = fold(substitute(substitute(expression, self.d.algebraic), self.numbers))
+        return float(evaluate(bound, env))
+
+
 def compile_membrane(
     model, formulation: Formulation | None = None, name: str | None = None
 ) -> CompiledSubcircuit:
-    """Compile a :class:`~devicekit.models.membrane.Membrane` into a ``.subckt``."""
+    """Compile a :class:`~devicekit.models.membrane.Membrane` into a ``.subckt``, printing its
+    one parametric definition (:meth:`~devicekit.models.membrane.Membrane.definition`)."""
     formulation = formulation or Formulation()
     if formulation.gate_capacitance <= 0:
         raise InvalidInput("Formulation.gate_capacitance must be > 0")
-    eq = model.equations()
+    d = model.definition()
+    printer = _Printer(d, formulation)
     sub = name or spice_name(model.name)
-    nodes = {state: state.lower() for state in eq.states}
+    nodes = {state: state.lower() for state in d.states}
     vmem = "V(vmem)" if formulation.rate_nodes else "V(vm,ref)"
     names = {"v": vmem, **{state: f"V({node})" for state, node in nodes.items()}}
-    area = model.area
     lines = _header(model, "membrane subcircuit (ngspice dialect)")
-    params = _parameters(model, eq) if formulation.parameters else {}
+    capacitance = "{c_m*area}" if formulation.parameters else num(model.capacitance * model.area)
     header = f".subckt {sub} vm ref"
-    if params:
-        header += " params: " + " ".join(f"{k}={num(v)}" for k, v in params.items())
-    capacitance = "{c_m*area}" if params else num(model.capacitance * area)
+    if formulation.parameters:
+        header += " params: " + " ".join(f"{k}={num(p.value)}" for k, p in d.parameters.items())
     lines += [
         header,
         "* stable exprel(x) = (exp(x) - 1)/x: Taylor series for |x| < 1e-4 (0/0 points)",
         SPICE_FUNCTIONS,
-        f"* membrane capacitance: C_m * area = {num(model.capacitance)} F/m^2 * {num(area)} m^2",
+    ]
+    if formulation.parameters:
+        bare = {k: k for k in (*d.parameters, *d.derived)}
+        for key, expression in d.derived.items():
+            lines.append(f".param {key} = {{{to_spice(expression, bare)}}}")
+    lines += [
+        f"* membrane capacitance: C_m * area = {num(model.capacitance)} F/m^2 * "
+        f"{num(model.area)} m^2",
         f"Cm vm ref {capacitance}",
     ]
+    internal: dict[str, object] = {}  # node -> expression of its value (for .nodeset)
     if formulation.rate_nodes:
         lines += [
             "* vmem = V(vm, ref), the membrane potential, for the rate sources",
             "Evmem vmem 0 vm ref 1",
         ]
+        internal["vmem"] = V
     for channel in model.channels:
-        lines += _channel_lines(model, channel, eq, names, formulation, bool(params))
+        lines += _channel_lines(model, channel, d, printer, names, formulation, internal)
+    for state, node in nodes.items():
+        internal[node] = Sym(state)
+    if formulation.parameters:
+        lines += _nodeset(model, printer, internal)
     lines.append(f".ends {sub}")
-    return CompiledSubcircuit(
-        sub, "\n".join(lines) + "\n", ("vm", "ref"), {state: node for state, node in nodes.items()}
-    )
+    return CompiledSubcircuit(sub, "\n".join(lines) + "\n", ("vm", "ref"), dict(nodes))
 
 
-def _parameters(model, eq) -> dict[str, float]:
-    """The exported parameters: area [m^2], c_m [F/m^2], and per channel g_<ch> (S/m^2 or
-    m/s for GHK) and e_<ch> [V]."""
-    params = {"area": model.area, "c_m": model.capacitance}
-    for channel in model.channels:
-        ch = channel.name.lower()
-        size = getattr(channel, "conductance", None)
-        params[f"g_{ch}"] = size if size is not None else channel.permeability
-        params[f"e_{ch}"] = eq.batteries[channel.name]
-    return params
+def _nodeset(model, printer, internal) -> list[str]:
+    """``.nodeset`` of every internal node at the model's rest (default parameters): Newton's
+    starting point when the library is used on its own. It only seeds the iteration (the
+    operating point is the circuit's own), and makes ``.op`` converge from the rest basin
+    instead of from 0 V, where the rate nodes start at 0 and the gate equations are singular."""
+    try:
+        rest = model.resting_state()
+    except DevicekitError:
+        return []
+    with np.errstate(all="ignore"):
+        parts = [f"v({node})={num(printer.value(e, rest))}" for node, e in internal.items()]
+    # the pin too, as if ref were ground: without it Newton starts at 0 V and needs gmin
+    # stepping to reach rest (it still does, but slower)
+    parts.insert(0, f"v(vm)={num(rest['v'])}")
+    parts = [p for p in parts if "nan" not in p and "inf" not in p]
+    if not parts:
+        return []
+    lines = ["* Newton's starting point: every internal node at rest (default parameters)"]
+    for i in range(0, len(parts), 4):
+        lines.append(".nodeset " + " ".join(parts[i : i + 4]))
+    return lines
 
 
-def _channel_lines(model, channel, eq, names, formulation, parametrized=False) -> list[str]:
+def _channel_lines(model, channel, d, printer, names, formulation, internal) -> list[str]:
     ch = channel.name.lower()
-    battery = eq.batteries[channel.name]
+    terms = d.channels[channel.name]
+    battery = printer.values[terms.battery]
     gates = " * ".join(f"{g.name}^{g.power}" for g in channel.gates) or "constant"
     origin = (
         "given in the model"
@@ -169,76 +229,64 @@ def _channel_lines(model, channel, eq, names, formulation, parametrized=False) -
     lines = [
         f"* channel {channel.name} ({channel.kind}, {gates}): conductance in series with its "
         f"battery E = {battery * 1e3:.6g} mV ({origin})",
-        f"V{ch}_e {ch}_e ref DC {{e_{ch}}}"
-        if parametrized
-        else f"V{ch}_e {ch}_e ref DC {num(battery)}",
+        f"V{ch}_e {ch}_e ref DC {printer.text(Sym(terms.battery), {})}",
     ]
-    phi = channel.phi(model.temperature)
-    states, rate_lines, local = {}, [], dict(names)
-    for gate in channel.gates:
-        if gate.instantaneous:
+    local, rate_lines = dict(names), []
+    for state, _, dynamic, gate_name in terms.gates:
+        node = state.lower()
+        if not dynamic:
             if formulation.rate_nodes:
-                node = f"{ch}_{gate.name.lower()}"
                 rate_lines += [
-                    f"* gate {gate.name} is instantaneous: x = x_inf(V) on node {node}",
-                    f"B{node} {node} 0 V = {to_spice(gate.inf.expr(V), names)}",
+                    f"* gate {gate_name} is instantaneous: x = x_inf(V) on node {node}",
+                    f"B{node} {node} 0 V = {printer.text(d.algebraic[state], names)}",
                 ]
-                states[gate.name] = Sym(node)
-                local[node] = f"V({node})"
+                local[state] = f"V({node})"
+                internal[node] = d.algebraic[state]
             continue
-        state = eq.gate_states[(channel.name, gate.name)]
-        states[gate.name] = Sym(state)
-        rate_lines += _gate_lines(gate, state, eq.derivatives[state], phi, names, formulation)
-    current = channel.current(model.environment, V, E, states)
+        rate_lines += _gate_lines(
+            d.rates[state], gate_name, state, printer, names, formulation, internal
+        )
+    current = terms.current
+    if not formulation.rate_nodes:
+        current = substitute(current, d.algebraic)
     # the current flows from vm through the conductance into the battery (outward positive);
     # its driving force (v - e) is the voltage across the conductance alone
-    if parametrized and channel.kind != "ghk":
-        import dataclasses
-
-        # the conductance is g_<ch> * area, read from the parameters: build the current with a
-        # unit conductance and scale it by the parameter symbols
-        unit = dataclasses.replace(channel, conductance=1.0)
-        current = Sym("area") * Sym(f"g_{ch}") * unit.current(model.environment, V, E, states)
-        scale = {"area": "{area}", f"g_{ch}": f"{{g_{ch}}}"}
-    else:
-        current, scale = model.area * current, {}
-    current = replace(current, V - E, Sym("drive"))
-    wiring = {**local, **scale, "drive": f"V(vm,{ch}_e)", "e": f"V({ch}_e,ref)"}
-    text = to_spice(current, wiring)
-    lines.append(f"B{ch} vm {ch}_e I = {text}")
+    current = replace(
+        printer.tree(Sym("area") * current), V - printer.tree(Sym(terms.battery)), Sym("drive")
+    )
+    wiring = {**local, **printer.wiring, "drive": f"V(vm,{ch}_e)"}
+    lines.append(f"B{ch} vm {ch}_e I = {to_spice(current, wiring)}")
     return lines + rate_lines
 
 
-def _gate_lines(gate, state, derivative, phi, names, formulation) -> list[str]:
+def _gate_lines(rates, gate_name, state, printer, names, formulation, internal) -> list[str]:
     key = state.lower()  # SPICE node names are case-insensitive
     c = formulation.gate_capacitance
-    kinetics = "alpha (1 - x) - beta x" if gate.alpha is not None else "(x_inf - x) / tau"
+    kinetics = "alpha (1 - x) - beta x" if rates.form == "alpha_beta" else "(x_inf - x) / tau"
     lines = [
-        f"* gate {gate.name}: state node {key}, {num(c)} F * dV/dt = dx/dt = "
-        f"phi * ({kinetics}) [1/s], phi = {num(phi)}",
+        f"* gate {gate_name}: state node {key}, {num(c)} F * dV/dt = dx/dt = {kinetics} "
+        "[1/s] (Q10 factor included)",
         f"C{key} {key} 0 {num(c)}",
     ]
     x = Sym(state)
     if not formulation.rate_nodes:
-        rate = derivative * c if c != 1.0 else derivative
-        return [*lines, f"B{key} 0 {key} I = {to_spice(rate, names)}"]
-    if gate.alpha is not None:
-        first, second = phi * gate.alpha.expr(V), phi * gate.beta.expr(V)
-        labels = ("alpha", "beta")
-        rate = Sym(f"{key}_1") * (1.0 - x) - Sym(f"{key}_2") * x
-    else:
-        first, second = gate.inf.expr(V), gate.tau.expr(V) / phi
-        labels = ("x_inf", "tau")
-        rate = (Sym(f"{key}_1") - x) / Sym(f"{key}_2")
+        rate = rates.derivative(x)
+        rate = rate * c if c != 1.0 else rate
+        return [*lines, f"B{key} 0 {key} I = {printer.text(rate, names)}"]
+    labels = ("alpha", "beta") if rates.form == "alpha_beta" else ("x_inf", "tau")
+    nodes = (Sym(f"{key}_1"), Sym(f"{key}_2"))
+    rate = GateRates(rates.form, *nodes).derivative(x)
     rate = rate * c if c != 1.0 else rate
     local = {**names, f"{key}_1": f"V({key}_1)", f"{key}_2": f"V({key}_2)"}
     lines.append(f"* nodes {key}_1, {key}_2 hold {labels[0]}(V) and {labels[1]}(V)")
-    for index, expression in ((1, phi_simplify(first)), (2, phi_simplify(second))):
-        expression, hoisted = _hoist_exprel(expression, f"{key}_{index}x")
+    for index, expression in ((1, rates.first), (2, rates.second)):
+        expression, hoisted = _hoist_exprel(printer.tree(expression), f"{key}_{index}x")
         for node, argument in hoisted:
-            lines.append(f"B{node} {node} 0 V = {to_spice(argument, names)}")
-        text = to_spice(expression, {**names, **{n: f"V({n})" for n, _ in hoisted}})
+            lines.append(f"B{node} {node} 0 V = {printer.text(argument, names)}")
+            internal[node] = argument
+        text = printer.text(expression, {**names, **{n: f"V({n})" for n, _ in hoisted}})
         lines.append(f"B{key}_{index} {key}_{index} 0 V = {text}")
+        internal[f"{key}_{index}"] = substitute(expression, dict(hoisted))
     lines.append(f"B{key} 0 {key} I = {to_spice(rate, local)}")
     return lines
 
@@ -249,8 +297,6 @@ def _hoist_exprel(expr, prefix: str):
     ``dk_exprel`` is a .func whose body uses its argument five times, and ngspice inlines the
     argument's whole expression into each use and into the derivative; with the argument on a
     node the body stays small (14% fewer instructions per hh-squid step, bench/README.md)."""
-    from devicekit.expr import Fn, Op
-
     hoisted = []
 
     def walk(node):
@@ -266,16 +312,3 @@ def _hoist_exprel(expr, prefix: str):
         return node
 
     return walk(expr), hoisted
-
-
-def phi_simplify(expr):
-    """Drop a multiplication or division by a Q10 factor of exactly 1."""
-    from devicekit.expr import Num, Op
-
-    if isinstance(expr, Op) and expr.op in "*/" and len(expr.args) == 2:
-        a, b = expr.args
-        if expr.op == "*" and a == Num(1.0):
-            return b
-        if b == Num(1.0):
-            return a
-    return expr

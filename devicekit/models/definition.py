@@ -1,0 +1,304 @@
+"""The one parametric definition of a device, which every backend prints.
+
+:func:`define` turns a membrane compartment into a :class:`Definition`: its pins, its parameters
+(with unit, kind, bounds and whether they are per area, read from the dataclass field metadata),
+its internal states with their rest values, and its equations as expression trees over
+*parameter symbols*, states and the membrane voltage ``v``. Values are bound separately:
+
+* :meth:`Definition.bind` substitutes the values and folds constants, for the numpy backend;
+* the SPICE and Verilog-A printers print the same trees with the parameters as ``params:`` and
+  ``parameter real``, so an exported library can be re-parametrised per instance.
+
+Parameter symbols of a membrane (SI units):
+
+=================  ==========  =====================================================
+``area``           m2          membrane area
+``c_m``            F/m2        specific capacitance
+``temp_k``         K           temperature (Q10 factors, GHK thermal voltage)
+``g_<ch>``         S/m2        maximal conductance of channel ``<ch>``
+``p_<ch>``         m/s         permeability of GHK channel ``<ch>``
+``e_<ch>``         V           battery (reversal potential) of channel ``<ch>``
+``cin_<ch>``       mol/m3      inside concentration of a GHK channel's ion
+``q10_<ch>``       1           Q10 of the gate rates of channel ``<ch>``
+``tref_<ch>``      K           temperature at which those rates are given
+=================  ==========  =====================================================
+
+Derived quantities (``phi_<ch>``, the Q10 factor, and ``vt``, the thermal voltage) are
+expressions of the parameters, evaluated once per instance (a ``.param`` in SPICE).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devicekit.electrochem.constants import CODATA
+from devicekit.errors import InvalidInput, ModelCardError
+from devicekit.expr import Expr, Num, Sym, evaluate, fold, substitute, symbols, to_text
+from devicekit.models.parameters import describe
+from devicekit.units import KINDS
+
+__all__ = ["ChannelTerms", "Definition", "GateRates", "MembraneEquations", "Parameter", "define"]
+
+V = Sym("v")
+
+
+@dataclass(frozen=True)
+class MembraneEquations:
+    """The equations of a membrane, per unit area, as expressions of ``v`` and the states.
+
+    Attributes
+    ----------
+    states : list of str
+        Names of the gate states (``na_m``), in order.
+    derivatives : dict
+        ``d state / dt`` [1/s] by state name.
+    ionic_current : Expr
+        Total channel current density [A/m^2], outward positive.
+    channel_currents : dict
+        Current density of each channel [A/m^2] by channel name.
+    batteries : dict
+        Battery E [V] of each channel, by channel name (already numbers in the expressions).
+    gate_states : dict
+        ``(channel, gate) -> state name`` for the dynamic gates.
+    """
+
+    states: list[str]
+    derivatives: dict[str, Expr]
+    steady_states: dict[str, Expr]
+    ionic_current: Expr
+    channel_currents: dict[str, Expr]
+    batteries: dict[str, float]
+    gate_states: dict[tuple[str, str], str]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One bound parameter of a definition: its symbol, value and description."""
+
+    name: str
+    value: float
+    kind: str
+    per_area: bool = False
+    low: float = -math.inf
+    high: float = math.inf
+    doc: str = ""
+    #: the model path that sets it (``k.conductance``), for ``--set`` and sweeps
+    path: str = ""
+
+    @property
+    def unit(self) -> str:
+        return KINDS[self.kind][0]
+
+
+@dataclass(frozen=True)
+class GateRates:
+    """The two voltage-dependent functions of a dynamic gate, Q10 factor included:
+    ``alpha_beta`` (dx/dt = first (1 - x) - second x) or ``inf_tau`` (dx/dt = (first - x) /
+    second). Printers that put rates on nodes of their own read them from here."""
+
+    form: str
+    first: Expr
+    second: Expr
+
+    def derivative(self, x: Expr) -> Expr:
+        if self.form == "alpha_beta":
+            return self.first * (1.0 - x) - self.second * x
+        return (self.first - x) / self.second
+
+
+@dataclass(frozen=True)
+class ChannelTerms:
+    """A channel's current density [A/m^2] (outward) and the parameter of its battery."""
+
+    current: Expr
+    battery: str
+    kind: str
+    #: the channel's gates as (state name, power, dynamic, gate name)
+    gates: tuple = ()
+
+
+@dataclass(frozen=True)
+class Definition:
+    """Pins, parameters, states and equations of a device, over parameter symbols."""
+
+    name: str
+    pins: tuple[str, ...]
+    parameters: dict[str, Parameter]
+    derived: dict[str, Expr]
+    states: tuple[str, ...]
+    derivatives: dict[str, Expr]
+    rates: dict[str, GateRates]
+    steady_states: dict[str, Expr]
+    algebraic: dict[str, Expr]
+    channels: dict[str, ChannelTerms]
+    capacitance: Expr
+    ionic_current: Expr = field(init=False)
+
+    def __post_init__(self):
+        total = None
+        for terms in self.channels.values():
+            total = terms.current if total is None else total + terms.current
+        if total is None:
+            raise ModelCardError(f"membrane {self.name!r} has no channels")
+        object.__setattr__(self, "ionic_current", total)
+
+    def values(self, overrides: dict | None = None) -> dict[str, float]:
+        """Parameter values (with ``overrides`` by symbol) and the derived quantities."""
+        values = {name: p.value for name, p in self.parameters.items()}
+        for name, value in (overrides or {}).items():
+            if name not in values:
+                raise ModelCardError(
+                    f"{name!r} is not a parameter of {self.name!r}; its parameters are "
+                    f"{', '.join(values)}"
+                )
+            values[name] = float(value)
+        with np.errstate(all="ignore"):
+            for name, expression in self.derived.items():
+                values[name] = float(evaluate(expression, values))
+                if not math.isfinite(values[name]):
+                    raise InvalidInput(
+                        f"{self.name}: {name} = {to_text(expression)} is {values[name]} with "
+                        + ", ".join(f"{k} = {values[k]:g}" for k in sorted(symbols(expression)))
+                        + "; choose parameter values within the model's range"
+                    )
+        return values
+
+    def bind(self, overrides: dict | None = None):
+        """The equations with every parameter replaced by its value, constants folded."""
+        numbers = {k: Num(v) for k, v in self.values(overrides).items()}
+
+        def bound(expression: Expr) -> Expr:
+            return fold(substitute(substitute(expression, self.algebraic), numbers))
+
+        currents = {ch: bound(t.current) for ch, t in self.channels.items()}
+        return MembraneEquations(
+            states=list(self.states),
+            derivatives={s: bound(d) for s, d in self.derivatives.items()},
+            steady_states={s: bound(x) for s, x in self.steady_states.items()},
+            ionic_current=bound(self.ionic_current),
+            channel_currents=currents,
+            batteries={ch: numbers[t.battery].value for ch, t in self.channels.items()},
+            gate_states={
+                (ch, gate): state
+                for ch, terms in self.channels.items()
+                for state, _, dynamic, gate in terms.gates
+                if dynamic
+            },
+        )
+
+
+def _parameter(owner, attribute: str, symbol: str, path: str, value=None) -> Parameter:
+    described = describe(owner, attribute)
+    value = getattr(owner, attribute) if value is None else value
+    return Parameter(
+        symbol,
+        float(value),
+        described.kind_of(owner),
+        described.per_area,
+        described.low,
+        described.high,
+        described.doc,
+        path,
+    )
+
+
+def define(membrane) -> Definition:
+    """The parametric definition of a membrane compartment."""
+    env = membrane.environment
+    params = {
+        "area": _parameter(membrane, "area", "area", "area"),
+        "c_m": _parameter(membrane, "capacitance", "c_m", "capacitance"),
+        "temp_k": _parameter(membrane, "temperature", "temp_k", "temperature"),
+    }
+    derived: dict[str, Expr] = {}
+    states, derivatives, rates, steady, algebraic, channels = [], {}, {}, {}, {}, {}
+    for channel in membrane.channels:
+        ch = channel.name.lower()
+        battery = f"e_{ch}"
+        size = "p" if channel.kind == "ghk" else "g"
+        attribute = "permeability" if channel.kind == "ghk" else "conductance"
+        params[f"{size}_{ch}"] = _parameter(
+            channel, attribute, f"{size}_{ch}", f"{channel.name}.{attribute}"
+        )
+        params[battery] = _parameter(
+            channel,
+            "reversal_potential",
+            battery,
+            f"{channel.name}.reversal_potential",
+            channel.battery(env),
+        )
+        if channel.kind == "ghk":
+            symbolic = _ghk_symbols(membrane, channel, ch, params, derived)
+            current = channel.current(env, V, Sym(battery), {}, **symbolic)
+            channels[channel.name] = ChannelTerms(current, battery, channel.kind)
+            continue
+        g = f"g_{ch}"
+        phi = _phi(channel, ch, params, derived, membrane.temperature)
+        gates, names = [], {}
+        for gate in channel.gates:
+            state = f"{channel.name}_{gate.name}"
+            names[gate.name] = Sym(state)
+            gates.append((state, gate.power, not gate.instantaneous, gate.name))
+            if gate.instantaneous:
+                algebraic[state] = gate.inf.expr(V)
+                continue
+            states.append(state)
+            if gate.alpha is not None:
+                first, second = gate.alpha.expr(V), gate.beta.expr(V)
+                if phi is not None:
+                    first, second = phi * first, phi * second
+                rates[state] = GateRates("alpha_beta", first, second)
+            else:
+                second = gate.tau.expr(V)
+                rates[state] = GateRates(
+                    "inf_tau", gate.inf.expr(V), second if phi is None else second / phi
+                )
+            derivatives[state] = rates[state].derivative(Sym(state))
+            steady[state] = gate.steady_state(V)
+        current = channel.current(env, V, Sym(battery), names, size=Sym(g))
+        channels[channel.name] = ChannelTerms(current, battery, channel.kind, tuple(gates))
+    return Definition(
+        name=membrane.name,
+        pins=("vm", "ref"),
+        parameters=params,
+        derived=derived,
+        states=tuple(states),
+        derivatives=derivatives,
+        rates=rates,
+        steady_states=steady,
+        algebraic=algebraic,
+        channels=channels,
+        capacitance=Sym("c_m"),
+    )
+
+
+def _phi(channel, ch: str, params: dict, derived: dict, temperature: float) -> Expr | None:
+    """The Q10 factor phi = q10 ** ((T - T_ref) / 10 K), or None when the rates do not scale."""
+    if getattr(channel, "q10_temperature", None) is None or channel.q10 == 1.0:
+        return None
+    channel.phi(temperature)  # refuses a factor that overflows, naming the temperature
+    params[f"q10_{ch}"] = _parameter(channel, "q10", f"q10_{ch}", f"{channel.name}.q10")
+    params[f"tref_{ch}"] = _parameter(
+        channel, "q10_temperature", f"tref_{ch}", f"{channel.name}.q10_temperature"
+    )
+    derived[f"phi_{ch}"] = Sym(f"q10_{ch}") ** ((Sym("temp_k") - Sym(f"tref_{ch}")) / 10.0)
+    return Sym(f"phi_{ch}")
+
+
+def _ghk_symbols(membrane, channel, ch: str, params: dict, derived: dict) -> dict:
+    """Parameters of a GHK channel: permeability, the inside concentration of its ion, and the
+    thermal voltage, shared by all GHK channels."""
+    p, cin = f"p_{ch}", f"cin_{ch}"
+    params[cin] = Parameter(
+        cin,
+        float(membrane.environment.concentration(channel.ion, "inside")),
+        "concentration",
+        low=0.0,
+        doc=f"inside concentration of {channel.ion}",
+        path=f"inside.{channel.ion}",
+    )
+    derived.setdefault("vt", Sym("temp_k") * (CODATA.boltzmann / CODATA.elementary_charge))
+    return {"size": Sym(p), "c_in": Sym(cin), "thermal": Sym("vt")}
