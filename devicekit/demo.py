@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from devicekit.errors import InvalidInput, SimulationError
+from devicekit.plotting import new_figure
 
 __all__ = ["DEFAULT_FOLDER", "Report", "run_demo"]
 
@@ -56,12 +57,9 @@ class Report:
         return name
 
     def figure(self, name: str, figure) -> str:
-        import matplotlib.pyplot as plt
-
         from devicekit.plotting import save_figure
 
         save_figure(figure, self.path(name), self.force)
-        plt.close(figure)
         return name
 
     def csv(self, name: str, frame, index: bool = True) -> str:
@@ -242,11 +240,6 @@ def _iontronic_neuron(report: Report, context: dict) -> list:
 
 
 def _fi_sweep(report: Report, context: dict) -> list:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from devicekit.analyses import Transient
     from devicekit.models.stimuli import Pulse
     from devicekit.sweeps import sweep
@@ -265,7 +258,8 @@ def _fi_sweep(report: Report, context: dict) -> list:
     )
     seconds = time.perf_counter() - start
     report.csv("fi-curve.csv", frame, index=False)
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure = new_figure(figsize=(7, 4))
+    axis = figure.subplots()
     current = frame["stimulus.amplitude"] * 100  # A/m^2 -> uA/cm^2
     axis.plot(current, frame["rate_hz"], "o-", ms=3, color="black")
     axis.set_xlabel("step current [uA/cm2]")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from devicekit.analyses import effective_timeout
+from devicekit.crossings import spike_times
 from devicekit.errors import InvalidInput, SimulationError
 from devicekit.expr import evaluate, lambdify, to_text
 
@@ -192,8 +193,6 @@ def _segments(edges, samples, y, rhs, crossing, clamp, method, rtol, atol, max_s
             # touches the threshold; integrate without it and take crossings from the samples
             solution = segment(None)
             if not clamp and solution.success:
-                from devicekit.spikes import spike_times
-
                 spikes.extend(spike_times(solution.t, solution.y[0], threshold))
         if not solution.success:
             raise SimulationError(

@@ -38,18 +38,20 @@ def axis_label(name: str, unit: str) -> str:
     return f"{name.replace('_', ' ')} [{unit}]" if unit else name.replace("_", " ")
 
 
+def new_figure(**options):
+    """A matplotlib Figure outside pyplot: no global backend or state is touched (library code
+    never calls ``matplotlib.use``), and it is freed with its last reference."""
+    from matplotlib.figure import Figure
+
+    return Figure(**options)
+
+
 def plot_transient(frame, title: str):
     """A figure of V(t) [mV] and the gates; returns the matplotlib Figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     gates = [c for c in frame.columns if c not in TRACE_UNITS]
     rows = 2 if gates else 1
-    figure, axes = plt.subplots(
-        rows, 1, sharex=True, figsize=(8, 5 if gates else 3.2), squeeze=False
-    )
+    figure = new_figure(figsize=(8, 5 if gates else 3.2))
+    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)
     t = frame.index.to_numpy() * 1e3
     axes[0, 0].plot(t, frame["v"].to_numpy() * 1e3, color="black", lw=1)
     axes[0, 0].set_ylabel("V [mV]")
@@ -57,8 +59,10 @@ def plot_transient(frame, title: str):
     if gates:
         for gate in gates:
             axes[1, 0].plot(t, frame[gate].to_numpy(), lw=1, label=gate)
-        axes[1, 0].set_ylabel("gates [1]")
-        axes[1, 0].set_ylim(-0.02, 1.02)
+        axes[1, 0].set_ylabel("states [1]")
+        values = frame[gates].to_numpy()
+        if values.min() >= 0 and values.max() <= 1:  # gates: the whole range [0, 1]
+            axes[1, 0].set_ylim(-0.02, 1.02)  # (a memristor's g/g0 keeps its own range)
         axes[1, 0].legend(loc="upper right", ncol=min(len(gates), 4), fontsize=8)
     axes[-1, 0].set_xlabel("time [ms]")
     figure.tight_layout()
@@ -68,8 +72,6 @@ def plot_transient(frame, title: str):
 def save_figure(figure, path, force: bool) -> None:
     import io
 
-    import matplotlib.pyplot as plt
-
     from devicekit.io import write_bytes_atomic
 
     buffer = io.BytesIO()
@@ -77,5 +79,4 @@ def save_figure(figure, path, force: bool) -> None:
     if suffix not in ("png", "pdf", "svg"):
         raise InvalidInput(f"--plot {str(path)!r}: use a .png, .pdf or .svg file name")
     figure.savefig(buffer, format=suffix, dpi=120)
-    plt.close(figure)
     write_bytes_atomic(path, buffer.getvalue(), force=force)

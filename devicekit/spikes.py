@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.crossings import spike_times
 from devicekit.errors import InvalidInput
 
 __all__ = [
@@ -21,16 +22,6 @@ __all__ = [
     "spike_times",
     "summarize",
 ]
-
-
-def spike_times(time, voltage, threshold: float = 0.0) -> np.ndarray:
-    """Upward crossings of ``threshold`` [V], linearly interpolated [s]."""
-    t = np.asarray(time, dtype=float)
-    v = np.asarray(voltage, dtype=float)
-    if t.shape != v.shape or t.ndim != 1:
-        raise InvalidInput("time and voltage must be 1-D arrays of the same length")
-    i = np.nonzero((v[:-1] < threshold) & (v[1:] >= threshold))[0]
-    return t[i] + (threshold - v[i]) * (t[i + 1] - t[i]) / (v[i + 1] - v[i])
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import pytest
 import devicekit as dk
 from devicekit.commands.sweep import parse_param
 from devicekit.errors import InvalidInput, ModelCardError, UnitError
+from devicekit.models.builtin import builtin_model
 from devicekit.models.stimuli import Pulse
 from devicekit.sweeps import LogNormal, Normal, Uniform, parse_distribution
 from devicekit.sweeps.space import apply_values, check_path, sweep_points
@@ -144,19 +145,25 @@ def test_bad_distributions(text):
         parse_distribution(text)
 
 
+STEPPED = builtin_model("hh-squid").with_stimuli(Pulse(0.0))
+
+
 def test_cli_value_syntax_with_units():
-    path, values = parse_param("stimulus.amplitude=0:20uA/cm2:5")
+    # the units come from the model's field metadata (k.conductance is a conductance density)
+    path, values = parse_param("stimulus.amplitude=0:20uA/cm2:5", STEPPED)
     assert path == "stimulus.amplitude"
     # 20 uA/cm^2 = 0.2 A/m^2, in 4 equal steps
     assert np.allclose(values, [0, 0.05, 0.1, 0.15, 0.2], rtol=1e-15, atol=0)
-    assert parse_param("na.conductance=120mS/cm2,100mS/cm2")[1] == pytest.approx(
+    assert parse_param("na.conductance=120mS/cm2,100mS/cm2", STEPPED)[1] == pytest.approx(
         [1200.0, 1000.0], rel=1e-15
     )
-    assert parse_param("outside.K=1mM:100mM:3:log")[1] == pytest.approx([1, 10, 100], rel=1e-12)
-    dist = parse_param("na.conductance=normal(120mS/cm2, 6mS/cm2)")[1]
+    assert parse_param("outside.K=1mM:100mM:3:log", STEPPED)[1] == pytest.approx(
+        [1, 10, 100], rel=1e-12
+    )
+    dist = parse_param("na.conductance=normal(120mS/cm2, 6mS/cm2)", STEPPED)[1]
     assert isinstance(dist, Normal)
     assert (dist.mean, dist.std) == pytest.approx((1200.0, 60.0), rel=1e-15)
-    assert parse_param("temperature=6.3degC")[1] == pytest.approx([279.45], rel=1e-15)
+    assert parse_param("temperature=6.3degC", STEPPED)[1] == pytest.approx([279.45], rel=1e-15)
 
 
 @pytest.mark.parametrize(
@@ -172,4 +179,4 @@ def test_cli_value_syntax_with_units():
 )
 def test_cli_value_syntax_errors(text, error, match):
     with pytest.raises(error, match=match):
-        parse_param(text)
+        parse_param(text, STEPPED)

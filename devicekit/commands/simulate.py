@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from devicekit.errors import InvalidInput, UnitError
 from devicekit.plotting import TRACE_UNITS, plot_transient, save_figure
+from devicekit.spikes import summarize
+from devicekit.summaries import memristor_summary
 from devicekit.units import parse_quantity
 
 
@@ -37,6 +39,45 @@ def _stimulus(text: str, delay: float, width: float | None):
     return Pulse(amplitude, delay=delay, width=width, per_area=per_area)
 
 
+def _clamp(text: str):
+    """``--clamp``: ``sine:AMPLITUDE:FREQUENCY[:OFFSET]`` (sine:1.5V:19.1Hz) or a level
+    (-65mV) to hold."""
+    from devicekit.models.stimuli import SineClamp, VoltageClamp
+
+    parts = text.split(":")
+    if parts[0] == "sine":
+        if len(parts) not in (3, 4):
+            raise InvalidInput(
+                f"--clamp {text!r}: write sine:AMPLITUDE:FREQUENCY[:OFFSET], such as "
+                "sine:1.5V:19.1Hz"
+            )
+        amplitude = parse_quantity(parts[1], "voltage", name="--clamp amplitude")
+        frequency = parse_quantity(parts[2], "frequency", name="--clamp frequency")
+        offset = parse_quantity(parts[3], "voltage", name="--clamp offset") if parts[3:] else 0
+        return SineClamp(amplitude, frequency, offset)
+    if len(parts) != 1:
+        raise InvalidInput(f"--clamp {text!r}: give a voltage (-65mV) or sine:1.5V:19.1Hz")
+    return VoltageClamp(parse_quantity(text, "voltage", name="--clamp"))
+
+
+def _overrides(args, model):
+    """The model with --temperature and every --set NAME=VALUE applied (units from the
+    fields' metadata)."""
+    from devicekit.sweeps.space import apply_values, value_parser
+
+    values = {}
+    if args.temperature:
+        values["temperature"] = parse_quantity(
+            args.temperature, "temperature", name="--temperature"
+        )
+    for item in args.set or ():
+        if "=" not in item:
+            raise InvalidInput(f"--set {item!r}: write NAME=VALUE, such as k.conductance=30mS/cm2")
+        path, text = (part.strip() for part in item.split("=", 1))
+        values[path] = value_parser(path, model)(text)
+    return apply_values(model, values) if values else model
+
+
 def _labelled(frame):
     """Columns with their units, for CSV files: 'v [V]', gates '[1]'."""
     out = frame.rename(columns={c: f"{c} [{TRACE_UNITS.get(c, '1')}]" for c in frame.columns})
@@ -58,11 +99,12 @@ def _simulate(args) -> int:
     from devicekit.io import write_text_atomic
     from devicekit.models.cards import load_model
     from devicekit.simulation import simulate
-    from devicekit.spikes import summarize
 
     timeout = timeout_of(args)
     _check_outputs(args)  # refuse before a long run, not after it
-    model = load_model(args.model)
+    model = _overrides(args, load_model(args.model))
+    if args.stim and args.clamp:
+        raise InvalidInput("give --stim (a current) or --clamp (a voltage), not both")
     if args.analysis == "op":
         frame = simulate(model, Op(), backend=args.backend, timeout=timeout)
         row = {k: float(v) for k, v in frame.iloc[0].items()}
@@ -78,6 +120,10 @@ def _simulate(args) -> int:
         parse_quantity(args.stim_width, "time", name="--stim-width") if args.stim_width else None
     )
     stimuli = [_stimulus(args.stim, delay, width)] if args.stim else []
+    if args.clamp:
+        stimuli = [_clamp(args.clamp)]
+    elif not stimuli and model.device == "memristor":
+        stimuli = list(model.stimuli)
     frame = simulate(
         model,
         Transient(tstop, preset=args.preset),
@@ -85,7 +131,6 @@ def _simulate(args) -> int:
         backend=args.backend,
         timeout=timeout,
     )
-    summary = summarize(frame)
     if args.out:
         write_text_atomic(args.out, _labelled(frame).to_csv(), force=args.force)
     if args.plot:
@@ -93,11 +138,33 @@ def _simulate(args) -> int:
         save_figure(plot_transient(frame, title), args.plot, args.force)
     data = {
         "model": model.name,
+        "device": model.device,
         "backend": args.backend,
         "preset": args.preset,
         "tstop_s": tstop,
-        **summary.as_dict(),
+        "temperature_K": model.temperature,
     }
+    if model.device == "memristor":
+        found = memristor_summary(frame, model.with_stimuli(*stimuli))
+        data.update(found.as_dict())
+        lines = [
+            f"{model.name}: memristor under {args.clamp or 'its clamp'} for {tstop * 1e3:g} ms",
+            f"  g/g0 from {found.g_min:.6g} to {found.g_max:.6g}",
+            f"  I-V loop area {found.loop_area:.6g} W over the last period "
+            f"({found.period * 1e3:.6g} ms)",
+        ]
+    else:
+        summary = summarize(frame)
+        data.update(summary.as_dict())
+        lines = _spike_lines(model, summary, tstop)
+    for label, path in (("data", args.out), ("figure", args.plot)):
+        if path:
+            lines.append(f"  {label} written to {path}")
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _spike_lines(model, summary, tstop) -> list[str]:
     lines = [f"{model.name}: {summary.count} spikes in {tstop * 1e3:g} ms"]
     if summary.count:
         lines.append(
@@ -109,11 +176,7 @@ def _simulate(args) -> int:
             f"  steady rate {summary.rate:.2f} Hz (interspike interval {1e3 / summary.rate:.3f} ms)"
         )
     lines.append(f"  rest (t = 0) {summary.rest * 1e3:+.2f} mV")
-    for label, path in (("data", args.out), ("figure", args.plot)):
-        if path:
-            lines.append(f"  {label} written to {path}")
-    emit(args, data, "\n".join(lines))
-    return 0
+    return lines
 
 
 def register(commands, formatter) -> None:
@@ -138,7 +201,10 @@ def register(commands, formatter) -> None:
         "  devicekit simulate hh-squid --stim 10uA/cm2 --tstop 200ms --out hh.csv "
         "--plot hh.png\n"
         "  devicekit simulate morris-lecar --stim 45uA/cm2 --tstop 1s --json\n"
-        "  devicekit simulate mycell.toml --analysis op",
+        "  devicekit simulate mycell.toml --analysis op\n"
+        "  devicekit simulate hh-squid --temperature 18.5degC --set k.conductance=30mS/cm2 "
+        "--stim 10uA/cm2\n"
+        "  devicekit simulate conical-memristor --clamp sine:1.5V:19.1Hz --tstop 200ms",
     )
     p.add_argument("model", help="built-in model name (devicekit models) or a card (.toml)")
     p.add_argument(
@@ -148,6 +214,18 @@ def register(commands, formatter) -> None:
         help="transient (default) or operating point",
     )
     p.add_argument("--stim", metavar="I", help="step current from rest: 10uA/cm2 or 1nA")
+    p.add_argument(
+        "--clamp",
+        metavar="V",
+        help="voltage clamp instead of a current: a level (-65mV) or sine:1.5V:19.1Hz",
+    )
+    p.add_argument("--temperature", metavar="T", help="model temperature (18.5degC or 291.65K)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a parameter, with units (k.conductance=30mS/cm2); repeatable",
+    )
     p.add_argument("--stim-delay", default="0ms", metavar="T", help="step onset (default 0ms)")
     p.add_argument("--stim-width", metavar="T", help="step duration (default: to the end)")
     p.add_argument("--tstop", default="100ms", metavar="T", help="duration (default 100ms)")

@@ -4,55 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from devicekit.errors import InvalidInput, SweepError, UnitError
+from devicekit.errors import InvalidInput, SweepError
+from devicekit.sweeps.space import value_parser
 from devicekit.units import parse_quantity
 
-# the kind of quantity a field holds, by the last part of its path (for values with units)
-_FIELD_KINDS = {
-    "amplitude": "current_density",
-    "offset": "current_density",
-    "conductance": "conductance_density",
-    "permeability": "permeability",
-    "reversal_potential": "voltage",
-    "midpoint": "voltage",
-    "scale": "voltage",
-    "holding": "voltage",
-    "temperature": "temperature",
-    "capacitance": "capacitance_density",
-    "area": "area",
-    "delay": "time",
-    "width": "time",
-    "period": "time",
-    "frequency": "frequency",
-}
 
-
-def _kind(path: str) -> str | None:
-    parts = path.split(".")
-    if parts[0] in ("inside", "outside"):
-        return "concentration"
-    return _FIELD_KINDS.get(parts[-1])
-
-
-def _value_parser(path: str):
-    kind = _kind(path)
-
-    def parse(text: str) -> float:
-        try:
-            return float(text)  # a bare number is SI
-        except ValueError:
-            pass
-        if kind is None:
-            raise UnitError(f"--param {path}: {text!r}; give this parameter as a plain SI number")
-        return parse_quantity(text, kind, name=f"--param {path}")
-
-    return parse
-
-
-def parse_param(text: str):
+def parse_param(text: str, model=None):
     """``NAME=SPEC`` -> (path, grid values or distribution). SPEC is ``a,b,c`` (a list),
     ``start:stop:n`` (n evenly spaced values), ``start:stop:n:log`` (geometric), or
-    ``normal(mean,std)``, ``uniform(low,high)``, ``lognormal(median,sigma)``."""
+    ``normal(mean,std)``, ``uniform(low,high)``, ``lognormal(median,sigma)``. Values with
+    units are converted by the unit of the model's field (its metadata)."""
     import numpy as np
 
     from devicekit.sweeps import parse_distribution
@@ -62,7 +23,7 @@ def parse_param(text: str):
             f"--param {text!r}: write NAME=VALUES, for example stimulus.amplitude=0:20uA/cm2:41"
         )
     path, spec = (part.strip() for part in text.split("=", 1))
-    parse = _value_parser(path)
+    parse = value_parser(path, model)
     if "(" in spec:
         return path, parse_distribution(spec, parse)
     if ":" in spec:
@@ -109,7 +70,6 @@ def _sweep(args) -> int:
 
     if not args.param:
         raise InvalidInput("give at least one --param NAME=VALUES")
-    parameters = dict(parse_param(p) for p in args.param)
     if args.analysis == "tran":
         analysis = Transient(parse_quantity(args.tstop, "time", name="--tstop"), args.preset)
     elif args.analysis == "op":
@@ -127,8 +87,10 @@ def _sweep(args) -> int:
     stimuli = None
     if args.stim:
         stimuli = [_stimulus(args.stim, 0.0, None)]
-    elif any(p.split(".")[0] == "stimulus" for p in parameters) and not model.stimuli:
+    elif any(p.split(".")[0] == "stimulus" for p in args.param) and not model.stimuli:
         stimuli = [_stimulus("0A/m2", 0.0, None)]  # the step whose amplitude is swept
+    with_stimuli = model.with_stimuli(*stimuli) if stimuli else model
+    parameters = dict(parse_param(p, with_stimuli) for p in args.param)
     measures = [m.strip() for m in args.measure.split(",")] if args.measure else None
     try:
         frame = sweep(

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.electrochem._checks import check_finite, check_temperature
 from devicekit.errors import InvalidInput
+from devicekit.expr import Expr
 
 __all__ = [
     "CODATA",
@@ -87,14 +89,16 @@ def thermal_voltage(temperature=310.15, constants: Constants = CODATA):
 
     Parameters
     ----------
-    temperature : array_like
-        Absolute temperature [K]. Default 310.15 K (37 degC).
+    temperature : array_like or Expr
+        Absolute temperature [K]. Default 310.15 K (37 degC). An expression (the ``temp_k``
+        symbol of a device definition) gives the expression of V_T, so that this formula is
+        the only one in devicekit.
     constants : Constants
         Constants to use; default :data:`CODATA`.
 
     Returns
     -------
-    numpy.ndarray or float
+    numpy.ndarray or float or Expr
         Thermal voltage [V]: 26.727 mV at 37 degC, 24.08 mV at 6.3 degC.
 
     References
@@ -102,8 +106,8 @@ def thermal_voltage(temperature=310.15, constants: Constants = CODATA):
     .. [1] E. Tiesinga et al., "CODATA recommended values of the fundamental physical constants:
        2018", Rev. Mod. Phys. 93, 025010 (2021). doi:10.1103/RevModPhys.93.025010
     """
-    from devicekit.electrochem._checks import check_temperature
-
+    if isinstance(temperature, Expr):  # a symbol of a device definition: an expression
+        return constants.boltzmann * temperature / constants.elementary_charge
     temperature = check_temperature(temperature)
     return _scalar(constants.boltzmann * temperature / constants.elementary_charge)
 
@@ -131,8 +135,6 @@ def boltzmann_ratio(energy_difference, temperature=310.15, constants: Constants 
     numpy.ndarray or float
         The ratio n(x1)/n(x2) [-].
     """
-    from devicekit.electrochem._checks import check_finite, check_temperature
-
     temperature = check_temperature(temperature)
     energy_difference = check_finite(energy_difference, "energy_difference", "J")
     return _scalar(np.exp(-energy_difference / (constants.boltzmann * temperature)))

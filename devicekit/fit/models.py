@@ -28,8 +28,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from devicekit.electrochem.constants import thermal_voltage
+from devicekit.electrochem.ghk import ghk_current_expr
+from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput
-from devicekit.expr import Expr, Sym, exp, exprel
+from devicekit.expr import Expr, Sym, exp
+from devicekit.models.ions import get_ion
 
 __all__ = ["FIT_MODELS", "FitModel", "ParameterSpec", "get_fit_model"]
 
@@ -125,23 +129,20 @@ def _ghk(
     (``ions={"K": (c_in, c_out), "Na": (...)}``: fit P of the first and the ratios of the
     others to it). Each ion's current is written in series-battery form, zero at its own Nernst
     potential, with exprel at V = 0 (as devicekit.models.channels.GHKChannel)."""
-    from devicekit.electrochem.constants import CODATA
-    from devicekit.models.ions import get_ion
-
     if ions is None:
         if ion is None or c_in is None or c_out is None:
             raise InvalidInput("ghk fit: give ion, c_in and c_out, or ions={ion: (c_in, c_out)}")
         ions = {ion: (c_in, c_out)}
     names = list(ions)
     reference = names[0]
-    vt = CODATA.boltzmann * temperature / CODATA.elementary_charge
+    vt = thermal_voltage(temperature)
 
     def one(symbol, weight):
+        # the channels' own GHK formula, at unit permeability (P multiplies the total)
         z = get_ion(symbol).valence
         inside, outside = ions[symbol]
-        e = vt / z * (np.log(outside) - np.log(inside))
-        scale = area * z * CODATA.faraday * inside
-        return weight * scale * (1.0 - exp(-(z / vt) * (V - e))) / exprel(-(z / vt) * V)
+        e = nernst_potential(inside, outside, z, temperature)
+        return (weight * area) * ghk_current_expr(V, e, inside, z, vt, 1.0)
 
     def build(P, **ratios):
         total = one(reference, 1.0)

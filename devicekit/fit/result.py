@@ -149,17 +149,11 @@ class FitResult:
 
     def plot(self, path=None, *, force: bool = False):
         """Data and fit, with a residual panel below; saved to ``path`` if given."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         from devicekit.measurements.loader import column_unit
-        from devicekit.plotting import axis_label, axis_scale
+        from devicekit.plotting import axis_label, axis_scale, new_figure
 
-        figure, (top, bottom) = plt.subplots(
-            2, 1, sharex=True, figsize=(7, 5), gridspec_kw={"height_ratios": [3, 1]}
-        )
+        figure = new_figure(figsize=(7, 5))
+        top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
         # readable units on both axes: a nanopore's I-V in pA against mV, not 1e-11 A
         x_factor, x_unit = axis_scale(self.x, column_unit(self.model.x))
         y_factor, y_unit = axis_scale(self.y, column_unit(self.model.y))

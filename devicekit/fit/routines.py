@@ -11,6 +11,7 @@ from devicekit.errors import DataFormatError, InvalidInput
 from devicekit.fit.core import fit
 from devicekit.fit.models import FitModel, ParameterSpec
 from devicekit.fit.result import FitResult
+from devicekit.models.kinetics import rate_expression
 
 __all__ = ["KineticsResult", "fit_hh_kinetics", "fit_permeability_ratios"]
 
@@ -177,16 +178,9 @@ class KineticsResult:
 
 
 def _rate_expression(form, amplitude, midpoint, scale):
-    from devicekit.expr import Sym, exp, exprel
-
-    x = (Sym("v") - midpoint) / scale
-    if form == "exp":
-        return amplitude * exp(x)
-    if form == "sigmoid":
-        return amplitude / (1.0 + exp(-x))
-    if form == "exp_linear":
-        return amplitude / exprel(-x)
-    raise InvalidInput(f"rate form {form!r}: choose exp, sigmoid or exp_linear")
+    if form not in ("exp", "sigmoid", "exp_linear"):
+        raise InvalidInput(f"rate form {form!r}: choose exp, sigmoid or exp_linear")
+    return rate_expression(form, amplitude, midpoint, scale)
 
 
 def _trace_model(power: int, g0: float, g_max: float) -> FitModel:

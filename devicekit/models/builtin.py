@@ -130,6 +130,7 @@ def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
         ),
         temperature=geometry.temperature,
         description="conical fluidic memristor (Kamsma et al. 2023), published geometry",
+        device="memristor",
         reference="T. M. Kamsma, W. Q. Boon, T. ter Rele, C. Spitoni, R. van Roij, Phys. Rev. "
         "Lett. 130, 268401 (2023), doi:10.1103/PhysRevLett.130.268401",
     )
@@ -141,7 +142,8 @@ def memristor_from_sigmoid(values: dict, geometry=None, battery: float = 0.0) ->
     channel's g0 and tau: the "accurate smooth fit" for a device the geometry does not match."""
     import dataclasses
 
-    from devicekit.spice.compiler import num
+    def num(value) -> str:
+        return repr(float(value))
 
     base = conical_memristor(geometry, battery)
     expression = (

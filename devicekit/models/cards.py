@@ -45,7 +45,7 @@ from pathlib import Path
 from devicekit.errors import ModelCardError, UnitError
 from devicekit.models.channels import GHKChannel, HHChannel, OhmicChannel
 from devicekit.models.kinetics import FORMS, Gate, RateFunction
-from devicekit.models.membrane import MAX_MODEL_NAME, Membrane
+from devicekit.models.membrane import DEVICE_KINDS, MAX_MODEL_NAME, Membrane
 from devicekit.models.stimuli import DC, Pulse, Sine, SineClamp, StepTrain, VoltageClamp
 from devicekit.units import parse_quantity, quantity_text
 
@@ -315,9 +315,10 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
     model = root.sub("model") if "model" in data else _Reader({}, "model", source)
     model.check_keys({"name", "kind", "description", "reference"})
     kind = model.text("kind", "membrane")
-    if kind != "membrane":
+    if kind not in DEVICE_KINDS:
         raise ModelCardError(
-            f"{source}: model.kind = {kind!r} is not supported here; use 'membrane'"
+            f"{source}: model.kind = {kind!r} is not supported here; use one of "
+            f"{', '.join(DEVICE_KINDS)}"
         )
     membrane = root.sub("membrane") if "membrane" in data else None
     if membrane is None:
@@ -338,6 +339,7 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
         stimuli=stimuli,
         description=model.text("description", ""),
         reference=model.text("reference", ""),
+        device=kind,
     )
 
 
@@ -478,7 +480,7 @@ def card_text(model: Membrane) -> str:
         "devicekit": CARD_VERSION,
         "model": {
             "name": model.name,
-            "kind": "membrane",
+            "kind": model.device,
             "description": model.description,
             "reference": model.reference,
         },

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from devicekit.electrochem.constants import CODATA
+from devicekit.electrochem.constants import thermal_voltage
 from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import Expr, Num, Sym, evaluate, fold, substitute, symbols, to_text
 from devicekit.models.parameters import describe
@@ -300,5 +300,5 @@ def _ghk_symbols(membrane, channel, ch: str, params: dict, derived: dict) -> dic
         doc=f"inside concentration of {channel.ion}",
         path=f"inside.{channel.ion}",
     )
-    derived.setdefault("vt", Sym("temp_k") * (CODATA.boltzmann / CODATA.elementary_charge))
+    derived.setdefault("vt", thermal_voltage(Sym("temp_k")))
     return {"size": Sym(p), "c_in": Sym(cin), "thermal": Sym("vt")}

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.electrochem.constants import CODATA
 from devicekit.errors import ModelCardError
 from devicekit.expr import Expr, Sym, evaluate, exprel
 
@@ -46,10 +47,11 @@ __all__ = ["ConicalChannel", "ConicalRate"]
 
 V = Sym("v")
 
-ELEMENTARY_CHARGE = 1.602176634e-19
-BOLTZMANN = 1.380649e-23
-AVOGADRO = 6.02214076e23
-VACUUM_PERMITTIVITY = 8.8541878128e-12
+# the constants of devicekit.electrochem (CODATA 2018), not copies
+ELEMENTARY_CHARGE = CODATA.elementary_charge
+BOLTZMANN = CODATA.boltzmann
+AVOGADRO = CODATA.avogadro
+VACUUM_PERMITTIVITY = CODATA.vacuum_permittivity
 
 
 @dataclass(frozen=True)

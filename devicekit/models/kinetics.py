@@ -27,7 +27,7 @@ from devicekit.errors import InvalidInput, ModelCardError, quote
 from devicekit.expr import Expr, Fn, Num, Op, Sym, evaluate, exp, exprel, parse_expression
 from devicekit.models.parameters import quantity
 
-__all__ = ["FORMS", "Gate", "RateFunction"]
+__all__ = ["FORMS", "ROLE_KINDS", "Gate", "RateFunction", "rate_expression"]
 
 FORMS = ("exp", "sigmoid", "exp_linear", "expression", "constant")
 #: the quantity a rate function's amplitude holds, by its role in a gate
@@ -82,12 +82,7 @@ class RateFunction:
         if self.form == "expression":
             parsed = parse_expression(self.expression, {"v"}, where="rate expression")
             return _substitute(parsed, {"v": v})
-        x = (v - self.midpoint) / self.scale
-        if self.form == "exp":
-            return self.amplitude * exp(x)
-        if self.form == "sigmoid":
-            return self.amplitude / (1.0 + exp(-x))
-        return self.amplitude / exprel(-x)  # exp_linear: x / (1 - exp(-x)) = 1 / exprel(-x)
+        return rate_expression(self.form, self.amplitude, self.midpoint, self.scale, v)
 
     def __call__(self, v):
         """Evaluate with numpy at voltages ``v`` [V]."""
@@ -105,6 +100,21 @@ class RateFunction:
             "exp_linear": f"x/(1 - exp(-x)), x = {x}",
         }[self.form]
         return f"{self.amplitude:g} * {body}"
+
+
+def rate_expression(form: str, amplitude, midpoint, scale, v: Expr = V) -> Expr:
+    """The standard rate forms, defined here once (for gates, and for the fits of rates,
+    whose amplitude, midpoint and scale may be symbols): with ``x = (v - midpoint)/scale``,
+    ``exp``: ``amplitude exp(x)``; ``sigmoid``: ``amplitude / (1 + exp(-x))``;
+    ``exp_linear``: ``amplitude x / (1 - exp(-x)) = amplitude / exprel(-x)``, exact at x = 0."""
+    x = (v - midpoint) / scale
+    if form == "exp":
+        return amplitude * exp(x)
+    if form == "sigmoid":
+        return amplitude / (1.0 + exp(-x))
+    if form == "exp_linear":
+        return amplitude / exprel(-x)
+    raise ModelCardError(f"rate form {form!r}: choose exp, sigmoid or exp_linear")
 
 
 def _substitute(expr: Expr, values: dict[str, Expr]) -> Expr:

@@ -33,6 +33,9 @@ def _frozen(mapping) -> MappingProxyType:
     return MappingProxyType(dict(mapping or {}))
 
 
+#: the kinds of compartment devicekit summarises differently
+DEVICE_KINDS = ("membrane", "memristor")
+
 #: the longest model name (it names SPICE subcircuits and files)
 MAX_MODEL_NAME = 64
 _MODEL_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_.+-]{{0,{MAX_MODEL_NAME - 1}}}")
@@ -76,8 +79,15 @@ class Membrane:
     stimuli: tuple = ()
     description: str = ""
     reference: str = ""
+    #: what the compartment is to a user: an excitable ``membrane`` (summaries report spikes and
+    #: rest) or a two-terminal ``memristor`` (conductance range and I-V loop area)
+    device: str = "membrane"
 
     def __post_init__(self):
+        if self.device not in DEVICE_KINDS:
+            raise ModelCardError(
+                f"device kind {self.device!r} is unknown; choose one of {', '.join(DEVICE_KINDS)}"
+            )
         if not isinstance(self.name, str) or not _MODEL_NAME.fullmatch(self.name):
             raise ModelCardError(
                 f"model name {quote(self.name, 40)} must be 1 to {MAX_MODEL_NAME} letters, digits, "

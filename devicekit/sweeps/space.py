@@ -24,7 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devicekit.errors import InvalidInput
+from devicekit.errors import InvalidInput, UnitError
+from devicekit.models.kinetics import ROLE_KINDS
+from devicekit.models.parameters import field_kind
+from devicekit.units import parse_quantity
 
 __all__ = [
     "LogNormal",
@@ -33,7 +36,9 @@ __all__ = [
     "apply_values",
     "check_path",
     "parse_distribution",
+    "path_kind",
     "sweep_points",
+    "value_parser",
 ]
 
 
@@ -204,6 +209,43 @@ def check_path(membrane, path: str) -> float:
             f"parameter {path!r} is {obj!r}, not a number; a sweep sets numeric fields"
         )
     return float(obj)
+
+
+def path_kind(membrane, path: str) -> str | None:
+    """The quantity kind of the number at ``path`` (``k.conductance`` ->
+    ``conductance_density``), read from the fields' metadata; None for a pure number."""
+    parts = _segments(membrane, path)
+    if parts[0] in ("inside", "outside"):
+        return "concentration"
+    chain = [membrane]
+    for key in parts[:-1]:
+        chain.append(_child(chain[-1], key, path))
+    owner, name = chain[-1], parts[-1]
+    if name == "amplitude" and len(parts) >= 2 and parts[-2] in ROLE_KINDS:
+        return ROLE_KINDS[parts[-2]]  # a rate's amplitude: 1/s, s or 1 by its role
+    if isinstance(owner, tuple) and len(chain) >= 2:  # an element of a tuple field
+        owner, name = chain[-2], parts[-2]
+    if not dataclasses.is_dataclass(owner):
+        return None
+    return field_kind(owner, name)
+
+
+def value_parser(path: str, model=None):
+    """A parser of values for ``path``: a bare number is SI; a number with a unit is converted
+    to the unit the model's field metadata gives (``k.conductance`` -> S/m2)."""
+    kind = None if model is None else path_kind(model, path)
+    kind = None if kind == "dimensionless" else kind
+
+    def parse(text: str) -> float:
+        try:
+            return float(text)  # a bare number is SI
+        except ValueError:
+            pass
+        if kind is None:
+            raise UnitError(f"{path}: {text!r}; give this parameter as a plain SI number")
+        return parse_quantity(text, kind, name=path)
+
+    return parse
 
 
 def apply_values(membrane, values: Mapping[str, float]):
