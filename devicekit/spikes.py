@@ -85,12 +85,14 @@ def _step_response(
 ):
     from devicekit.analyses import Transient
     from devicekit.models.stimuli import Pulse
-    from devicekit.simulation import simulate
+    from devicekit.simulation import as_membrane, simulate
 
+    model = as_membrane(model)
     frame = simulate(
         model,
         Transient(duration, preset=preset, max_step=max_step),
-        stimuli=[Pulse(amplitude, delay=delay, width=width)],
+        # a current density on a membrane compartment, a current on a device in its own units
+        stimuli=[Pulse(amplitude, delay=delay, width=width, per_area=model.per_area)],
         backend=backend,
     )
     return summarize(frame, threshold)
@@ -163,7 +165,8 @@ def find_threshold(
     spike_threshold: float = 0.0,
     max_step: float | None = None,
 ) -> float:
-    """The smallest step (or pulse) current density [A/m^2] that makes the model fire.
+    """The smallest step (or pulse) current density [A/m^2] that makes the model fire (a
+    current [A] for a device in its own units, such as the iontronic neuron).
 
     Parameters
     ----------

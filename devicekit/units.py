@@ -8,13 +8,23 @@ that names the value, the accepted units and an example.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 from devicekit.errors import UnitError, quote
 
-__all__ = ["KINDS", "Unit", "format_quantity", "parse_quantity", "quantity_text", "unit_factor"]
+__all__ = [
+    "KINDS",
+    "Unit",
+    "engineering",
+    "engineering_unit",
+    "format_quantity",
+    "parse_quantity",
+    "quantity_text",
+    "unit_factor",
+]
 
 # Factors are exact fractions, rounded to float once, so that e.g. uA/cm2 is exactly 0.01
 # (1e-6 / 1e-4 in floating point would be 0.009999999999999998).
@@ -28,6 +38,7 @@ _PREFIXES = {
     "n": Fraction(1, 10**9),
     "p": Fraction(1, 10**12),
     "f": Fraction(1, 10**15),
+    "a": Fraction(1, 10**18),
 }
 # areas by which a quantity can be divided, in m^2
 _AREAS = {
@@ -250,6 +261,38 @@ def quantity_text(value: float, unit: str, kind: str) -> str:
             return text
     si = KINDS[kind][0]
     return f"{value!r}{'' if si == '1' else si}"
+
+
+_ENGINEERING = (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3), ("", 1.0), ("m", 1e-3),
+                ("u", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15), ("a", 1e-18))  # fmt: skip
+
+
+def engineering_prefix(value: float) -> tuple[str, float]:
+    """The SI prefix (and its factor) that puts |value| in [1, 1000): 2.4e-12 -> ("p", 1e-12)."""
+    size = abs(value)
+    if size == 0 or not math.isfinite(size):
+        return "", 1.0
+    for prefix, factor in _ENGINEERING:
+        if size >= factor:
+            return prefix, factor
+    return _ENGINEERING[-1]
+
+
+def engineering(value: float, unit: str, digits: int = 4) -> str:
+    """``engineering(2.4e-12, "S") == "2.4 pS"``: the value with the prefix that suits it."""
+    prefix, factor = engineering_prefix(value)
+    return f"{value / factor:.{digits}g} {prefix}{unit}"
+
+
+def engineering_unit(value: float, unit: str, kind: str) -> str:
+    """The prefixed unit that suits ``value`` and that :func:`parse_quantity` reads (``pS`` for
+    2.4e-12 S), else ``unit`` itself."""
+    prefix, _ = engineering_prefix(value)
+    try:
+        unit_factor(prefix + unit, kind)
+    except UnitError:
+        return unit
+    return prefix + unit
 
 
 def format_quantity(value: float, unit: str, digits: int = 4) -> str:

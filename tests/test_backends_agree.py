@@ -147,7 +147,7 @@ def _numpy(model, params, v, states):
     d = model.definition()
     eq = d.bind(params)
     env = {"v": v, **states}
-    current = params["area"] * float(evaluate(eq.ionic_current, env))
+    current = params.get("area", 1.0) * float(evaluate(eq.ionic_current, env))
     rates = {s: float(evaluate(eq.derivatives[s], env)) for s in eq.states}
     values = d.values(params)
     terms = {}
@@ -232,7 +232,7 @@ def test_numpy_ngspice_and_verilog_a_agree(name, tmp_path_factory):
             # the largest channel current this size could carry over the sample's voltages
             scale = (
                 1e-3
-                * params["area"]
+                * params.get("area", 1.0)
                 * max(abs(p) for k, p in params.items() if k.startswith(("g_", "p_")))
             )
             assert np.isfinite(n_current), (params, v, states)

@@ -82,3 +82,21 @@ def test_bad_overrides_are_one_line_errors(args, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_devices_are_in_their_own_units(tmp_path):
+    from devicekit.models.cards import card_text
+
+    # the published cone: g0 = 2.40 pS (Kamsma et al. 2023), 1 aF across it
+    text = card_text(builtin_model("conical-memristor"))
+    assert 'conductance = "2.399818389841787pS"' in text
+    assert 'capacitance = "1aF"' in text and "area" not in text.split("[[channels]]")[0]
+    model = builtin_model("iontronic-neuron")
+    d = model.definition()
+    assert "area" not in d.parameters
+    assert (d.parameters["g_na"].unit, d.parameters["c_m"].unit) == ("S", "F")
+    # a current in A drives it; a density is refused with the fix
+    data = _cli("iontronic-neuron", "--stim", "0.5pA", "--tstop", "200ms")
+    assert data["spike_count"] >= 1
+    result = run_cli("simulate", "iontronic-neuron", "--stim", "10uA/cm2")
+    assert result.returncode != 0 and "currents (0.05pA" in result.stderr

@@ -88,7 +88,8 @@ def _sweep(args) -> int:
     if args.stim:
         stimuli = [_stimulus(args.stim, 0.0, None)]
     elif any(p.split(".")[0] == "stimulus" for p in args.param) and not model.stimuli:
-        stimuli = [_stimulus("0A/m2", 0.0, None)]  # the step whose amplitude is swept
+        # the step whose amplitude is swept: a density, or a current for a device
+        stimuli = [_stimulus("0A/m2" if model.per_area else "0A", 0.0, None)]
     with_stimuli = model.with_stimuli(*stimuli) if stimuli else model
     parameters = dict(parse_param(p, with_stimuli) for p in args.param)
     measures = [m.strip() for m in args.measure.split(",")] if args.measure else None

@@ -12,7 +12,7 @@ and SPICE forms (:func:`devicekit.expr.to_verilog_a`).
 from __future__ import annotations
 
 from devicekit import __version__
-from devicekit.expr import VERILOG_A_FUNCTIONS, real_literal, substitute, to_verilog_a
+from devicekit.expr import VERILOG_A_FUNCTIONS, fold, real_literal, substitute, to_verilog_a
 from devicekit.spice.compiler import spice_name
 
 __all__ = ["verilog_a"]
@@ -28,6 +28,7 @@ def verilog_a(model) -> str:
         **{state: f"V({node})" for state, node in states.items()},
         **{k: k for k in (*d.parameters, *d.derived)},
     }
+    capacitance = to_verilog_a(fold(d.capacitance * d.area), names)
     lines = [
         f"// devicekit {__version__}: Verilog-A module of model '{model.name}'"
         + (f" ({model.description})" if model.description else ""),
@@ -60,12 +61,12 @@ def verilog_a(model) -> str:
         "    analog begin",
         *(f"        {k} = {to_verilog_a(e, names)};" for k, e in d.derived.items()),
         "        v = V(vm, ref);",
-        "        I(vm, ref) <+ c_m * area * ddt(V(vm, ref));",
+        f"        I(vm, ref) <+ {capacitance} * ddt(V(vm, ref));",
     ]
     for channel in model.channels:
         ch = channel.name.lower()
         current = substitute(d.channels[channel.name].current, d.algebraic)
-        lines.append(f"        i_{ch} = area * ({to_verilog_a(current, names)});")
+        lines.append(f"        i_{ch} = {to_verilog_a(fold(d.area * current), names)};")
         lines.append(f"        I(vm, ref) <+ i_{ch};")
     for state, node in states.items():
         rate = to_verilog_a(d.derivatives[state], names)

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devicekit import __version__
 from devicekit.errors import InvalidInput
+from devicekit.spice.compiler import SPICE_DIALECTS, Formulation, compile_membrane
 
 __all__ = ["FORMATS", "export_text", "write_export"]
 
@@ -30,16 +32,16 @@ FORMATS = {
 }
 
 
-def _spice_library(model) -> str:
-    from devicekit import __version__
-    from devicekit.spice.compiler import Formulation, compile_membrane
-
-    sub = compile_membrane(model, Formulation(parameters=True))
+def _spice_library(model, dialect: str = "ngspice") -> str:
+    sub = compile_membrane(model, Formulation(parameters=True, dialect=dialect))
     usage = [
-        f"* devicekit {__version__} SPICE library (ngspice dialect) of '{model.name}'.",
+        f"* devicekit {__version__} SPICE library ({SPICE_DIALECTS[dialect]} dialect) of "
+        f"'{model.name}'.",
         "* Usage:",
         f"*   .include {model.name}.lib",
         f"*   X1 inside outside {sub.name}            (override any params: per instance)",
+        "* It finds its rest by itself: .op, or a transient from the operating point; the",
+        "* .nodeset inside the subcircuit only seeds Newton's iteration at the default rest.",
         "* Pins: vm = inside, ref = outside; SI units; current out of vm is outward.",
         "",
     ]
@@ -47,18 +49,10 @@ def _spice_library(model) -> str:
 
 
 def _ltspice_library(model) -> str:
-    """The ngspice library with the one construct LTspice spells differently: the stable
-    exprel uses LTspice's if(condition, a, b) instead of the ternary ?: of ngspice."""
-    from devicekit.expr import EXPREL_SWITCH, SPICE_FUNCTIONS
-
-    lt = (
-        f".func dk_exprel(x) {{if(abs(x) < {EXPREL_SWITCH:g}, "
-        "1 + x*(0.5 + x*(1/6 + x/24)), (exp(x) - 1)/x)}"
-    )
-    text = _spice_library(model).replace(SPICE_FUNCTIONS, lt)
-    return text.replace(
-        "SPICE library (ngspice dialect)", "SPICE library (LTspice dialect)", 1
-    ).replace("(ngspice dialect)", "(LTspice dialect)")
+    """The library printed in the LTspice dialect: the same definition, with LTspice's
+    if(condition, a, b) where ngspice has the ternary ?: (the function registry's
+    spelling, devicekit.expr.functions)."""
+    return _spice_library(model, "ltspice")
 
 
 def export_text(model, fmt: str) -> str:

@@ -23,6 +23,7 @@ shifts and Hodgkin-Huxley voltage-clamp kinetics are fitted by their own routine
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,7 +34,19 @@ from devicekit.electrochem.ghk import ghk_current_expr
 from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput
 from devicekit.expr import Expr, Sym, exp
+from devicekit.models.builtin import conical_memristor, memristor_from_sigmoid
+from devicekit.models.channels import (
+    Environment,
+    GHKChannel,
+    HHChannel,
+    OhmicChannel,
+    steady_state_current,
+)
 from devicekit.models.ions import get_ion
+from devicekit.models.iontronic import ConicalChannel, ConicalRate
+from devicekit.models.kinetics import Gate, RateFunction
+from devicekit.models.membrane import Membrane
+from devicekit.simulation import as_membrane
 
 __all__ = ["FIT_MODELS", "FitModel", "ParameterSpec", "get_fit_model"]
 
@@ -69,6 +82,9 @@ class FitModel:
     function: Callable[[np.ndarray, dict], np.ndarray] | None = None
     #: ngspice check (values, x) -> y, when the model's circuit is not a swept expression
     spice_check: Callable[[dict, np.ndarray], np.ndarray] | None = None
+    #: the device the fitted values describe: (values, reference) -> a Membrane, which the
+    #: fitted card holds, so that it loads, simulates and exports like a built-in
+    device: Callable[[dict, str], object] | None = None
 
     def expression(self, values: dict | None = None) -> Expr:
         """f as an expression of v; parameters are numbers when ``values`` gives them, else
@@ -113,7 +129,19 @@ def _ohmic():
         lambda g, E: g * (V - E),
         _ohmic_guess,
         "ohmic I-V: a conductance in series with a battery, I = g (V - E)",
+        device=_ohmic_device,
     )
+
+
+def _ohmic_device(values: dict, reference: str):
+    """A pore of the fitted conductance and battery: one ohmic channel across 1 m^2 (so its
+    conductance density in S/m^2 is the device's conductance in S) and 1 aF."""
+    channel = OhmicChannel("pore", values["g"], reversal_potential=values["E"])
+    return Membrane(
+        "fitted-ohmic", 1e-18, 1.0, (channel,), 293.15,
+        description="fitted ohmic device: a conductance in series with a battery",
+        reference=reference,
+    )  # fmt: skip
 
 
 def _ghk(
@@ -134,7 +162,7 @@ def _ghk(
             raise InvalidInput("ghk fit: give ion, c_in and c_out, or ions={ion: (c_in, c_out)}")
         ions = {ion: (c_in, c_out)}
     names = list(ions)
-    reference = names[0]
+    reference = reference_ion = names[0]
     vt = thermal_voltage(temperature)
 
     def one(symbol, weight):
@@ -178,6 +206,24 @@ def _ghk(
         build,
         guess,
         f"GHK current of {listing} mol/m^3 (in/out), {temperature:g} K, area {area:g} m^2",
+        device=lambda values, reference: Membrane(
+            "fitted-ghk",
+            0.01,
+            area,
+            tuple(
+                GHKChannel(
+                    symbol.lower(),
+                    symbol,
+                    values["P"] * (1.0 if symbol == reference_ion else values[f"ratio_{symbol}"]),
+                )
+                for symbol in names
+            ),
+            temperature,
+            inside={symbol: ions[symbol][0] for symbol in names},
+            outside={symbol: ions[symbol][1] for symbol in names},
+            description=f"fitted GHK membrane: {listing} mol/m^3 (in/out)",
+            reference=reference,
+        ),
     )
 
 
@@ -210,7 +256,21 @@ def _boltzmann():
         lambda v_half, slope: 1.0 / (1.0 + exp(-(V - v_half) / slope)),
         _boltzmann_guess,
         "Boltzmann activation (slope > 0) or inactivation (slope < 0) curve",
+        device=_boltzmann_device,
     )
+
+
+def _boltzmann_device(values: dict, reference: str):
+    """The fitted curve as a device: a channel of 1 S maximal conductance (on 1 m^2) whose
+    instantaneous gate is the Boltzmann curve, so its conductance in S is the fitted
+    open probability; battery 0 V."""
+    gate = Gate("p", 1, inf=RateFunction("sigmoid", 1.0, values["v_half"], values["slope"]))
+    channel = HHChannel("g", 1.0, (gate,), reversal_potential=0.0)
+    return Membrane(
+        "fitted-boltzmann", 1e-18, 1.0, (channel,), 293.15,
+        description="fitted Boltzmann curve as the open probability of a 1 S channel",
+        reference=reference,
+    )  # fmt: skip
 
 
 def _sigmoid_guess(x, y, _):
@@ -237,16 +297,16 @@ def _sigmoid():
         lambda low, high, v_mid, width: low + (high - low) / (1.0 + exp(-(V - v_mid) / width)),
         _sigmoid_guess,
         "4-parameter sigmoid: the steady-state conductance g_inf(V) of an iontronic memristor",
+        device=lambda values, reference: dataclasses.replace(
+            memristor_from_sigmoid(values), reference=reference
+        ),
     )
 
 
 def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
     """Steady-state I-V of an HH channel (every gate at x_inf), fitting its maximal
     conductance and battery; in ngspice it is the compiled channel under a DC sweep."""
-    import dataclasses
-
     from devicekit.models.cards import load_model
-    from devicekit.models.channels import Environment, steady_state_current
 
     if isinstance(channel, str):
         model_name, _, channel_name = channel.partition(":")
@@ -271,7 +331,7 @@ def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
 
     def spice_check(values, v):
         from devicekit.analyses import DCSweep
-        from devicekit.simulation import as_membrane, simulate
+        from devicekit.simulation import simulate
 
         membrane = as_membrane(with_values(values), area=area, temperature=temperature)
         points = tuple(float(x) for x in v)
@@ -298,14 +358,18 @@ def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
         f"steady-state I-V of channel {base.name} (area {area:g} m^2)",
         function=function,
         spice_check=spice_check,
+        device=lambda values, reference: dataclasses.replace(
+            as_membrane(with_values(values), area=area, temperature=temperature),
+            name=f"fitted-{base.name}",
+            description=f"fitted channel {base.name}: steady-state I-V",
+            reference=reference,
+        ),
     )
 
 
 def _conical(nodes: int = 32):
     """Kamsma's steady-state conductance g_inf(V)/g0 of a conical channel with free swing
     Delta_g, Peclet number per volt and radius ratio R_t/R_b (bounded to stay physical)."""
-    from devicekit.models.iontronic import ConicalChannel, ConicalRate
-
     published = ConicalChannel()
 
     def function(v, values):
@@ -362,6 +426,22 @@ def _conical(nodes: int = 32):
         "conical fluidic memristor g_inf(V)/g0 (Kamsma et al. 2023), free Delta_g, Pe and R_t/R_b",
         function=function,
         spice_check=spice_check,
+        device=lambda values, reference: _conical_device(values, reference, nodes),
+    )
+
+
+def _conical_device(values: dict, reference: str, nodes: int):
+    """The conical memristor with the fitted g_inf(V)/g0 (published g0 and tau)."""
+    rate = ConicalRate(values["delta_g"], values["peclet_per_volt"], values["radius_ratio"], nodes)
+    base = conical_memristor()
+    channel = base.channels[0]
+    gate = dataclasses.replace(channel.gates[0], inf=rate)
+    return dataclasses.replace(
+        base,
+        name="fitted-conical",
+        channels=(dataclasses.replace(channel, gates=(gate,)),),
+        description="conical memristor with the fitted Kamsma g_inf(V)",
+        reference=reference,
     )
 
 

@@ -3,10 +3,21 @@ fitted model cards."""
 
 from __future__ import annotations
 
-import numpy as np
+import sys
 
+import numpy as np
+import tomli_w
+
+from devicekit import __version__
+from devicekit.errors import InvalidInput
 from devicekit.expr import SPICE_FUNCTIONS, to_spice
+from devicekit.models.cards import card_text
 from devicekit.spice.compiler import num
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 __all__ = ["evaluate_expression_in_spice", "evaluate_in_spice", "expression_netlist", "fitted_card"]
 
@@ -56,26 +67,9 @@ def evaluate_in_spice(model, values: dict, voltages) -> np.ndarray:
 
 
 def fitted_card(result) -> str:
-    """A TOML card of the fitted model with a ``[fit]`` table (parameters, uncertainties,
-    statistics, data set). Fits that describe a device give a complete, loadable model card:
-
-    * ``ohmic``: a membrane of 1 m^2 with one ohmic channel (its conductance density in S/m^2
-      equals the fitted conductance in S, its battery the fitted E);
-    * ``sigmoid``: the conical memristor with the fitted g_inf(V) (built-in g0 and tau).
-
-    Other fits are written as ``kind = "fit"`` cards (parameters only).
-    """
-    import sys
-
-    import tomli_w
-
-    from devicekit import __version__
-
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-
+    """A TOML model card of the device the fit describes (:attr:`FitModel.device`: a pore, a
+    GHK membrane, a channel, a memristor...), with a ``[fit]`` table of provenance (parameters,
+    uncertainties, statistics, data set). It loads, simulates and exports like a built-in."""
     provenance = {
         "model": result.model.name,
         "dataset": result.dataset,
@@ -92,44 +86,11 @@ def fitted_card(result) -> str:
         },
     }
     reference = f"fitted by devicekit {__version__} to {result.dataset or 'data'}"
-    device = _fitted_device(result, reference)
-    if device is None:
-        data = {
-            "devicekit": 1,
-            "model": {
-                "name": f"fitted-{result.model.name}",
-                "kind": "fit",
-                "description": result.model.description,
-                "reference": reference,
-            },
-        }
-    else:
-        from devicekit.models.cards import card_text
-
-        data = tomllib.loads(card_text(device))
+    if result.model.device is None:
+        raise InvalidInput(
+            f"the {result.model.name!r} fit describes no device, so it has no model card; "
+            "save its report (--json) instead"
+        )
+    data = tomllib.loads(card_text(result.model.device(result.values, reference)))
     data["fit"] = provenance
     return tomli_w.dumps(data)
-
-
-def _fitted_device(result, reference: str):
-    import dataclasses
-
-    from devicekit.models.builtin import memristor_from_sigmoid
-    from devicekit.models.channels import OhmicChannel
-    from devicekit.models.membrane import Membrane
-
-    if result.model.name == "ohmic":
-        channel = OhmicChannel("pore", result.values["g"], reversal_potential=result.values["E"])
-        return Membrane(
-            "fitted-ohmic",
-            1e-18,
-            1.0,
-            (channel,),
-            293.15,
-            description=result.model.description,
-            reference=reference,
-        )
-    if result.model.name == "sigmoid":
-        device = memristor_from_sigmoid(result.values)
-        return dataclasses.replace(device, reference=reference)
-    return None

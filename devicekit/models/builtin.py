@@ -114,8 +114,7 @@ def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
     parameters: a channel of conductance g = g0 x, where x relaxes to g_inf(V)/g0 with
     tau = L^2/(12 D) = 8.3 ms, in series with ``battery`` [V] (0 for the bare device).
 
-    The device is a membrane of area 1 m^2 (so conductances per area are the device's own, in
-    S) with a negligible 1 aF of capacitance across it.
+    A two-terminal device in its own units (S, F, A), with a negligible 1 aF across it.
     """
     from devicekit.models.iontronic import ConicalChannel
 
@@ -131,6 +130,7 @@ def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
         temperature=geometry.temperature,
         description="conical fluidic memristor (Kamsma et al. 2023), published geometry",
         device="memristor",
+        per_area=False,
         reference="T. M. Kamsma, W. Q. Boon, T. ter Rele, C. Spitoni, R. van Roij, Phys. Rev. "
         "Lett. 130, 268401 (2023), doi:10.1103/PhysRevLett.130.268401",
     )
@@ -185,7 +185,7 @@ def iontronic_neuron() -> Membrane:
     }
     return Membrane(
         name="iontronic-neuron",
-        capacitance=1e-15,  # 1 fF on the 1 m^2 device convention
+        capacitance=1e-15,  # 1 fF: a device in its own units (S, F, A)
         area=1.0,
         channels=(
             HHChannel("na", g0, (gate[fast],), reversal_potential=6.0),
@@ -195,6 +195,7 @@ def iontronic_neuron() -> Membrane:
         description="iontronic HH-like neuron: two conical memristors with batteries",
         reference="after T. M. Kamsma et al., Phys. Rev. Lett. 130, 268401 (2023); circuit "
         "values chosen by devicekit for all-or-none firing",
+        per_area=False,
     )
 
 

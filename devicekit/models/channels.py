@@ -26,7 +26,7 @@ from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import Expr, Sym, evaluate
 from devicekit.models.ions import get_ion
 from devicekit.models.kinetics import Gate, check_identifier
-from devicekit.models.parameters import quantity
+from devicekit.models.parameters import both, card, quantity
 
 __all__ = [
     "CHANNEL_KINDS",
@@ -68,6 +68,12 @@ class Environment:
             get_ion(ion).valence,
             self.temperature,
         )
+
+
+#: a channel's battery: in cards as ``reversal``
+_REVERSAL = both(
+    quantity("voltage", doc="battery; else the Nernst potential of ion"), card(key="reversal")
+)
 
 
 def q10_factor(q10: float, temperature: float, reference_temperature: float | None) -> float:
@@ -125,9 +131,7 @@ class OhmicChannel(_Ungated):
     conductance: float = field(
         metadata=quantity("conductance_density", per_area=True, low=0.0, doc="maximal conductance")
     )
-    reversal_potential: float | None = field(
-        default=None, metadata=quantity("voltage", doc="battery; else the Nernst potential of ion")
-    )
+    reversal_potential: float | None = field(default=None, metadata=_REVERSAL)
     ion: str | None = None
     kind: str = field(default="ohmic", init=False)
 
@@ -216,10 +220,8 @@ class HHChannel:
     conductance: float = field(
         metadata=quantity("conductance_density", per_area=True, low=0.0, doc="maximal conductance")
     )
-    gates: tuple[Gate, ...] = ()
-    reversal_potential: float | None = field(
-        default=None, metadata=quantity("voltage", doc="battery; else the Nernst potential of ion")
-    )
+    gates: tuple[Gate, ...] = field(default=(), metadata=card(nested="gate", many=True))
+    reversal_potential: float | None = field(default=None, metadata=_REVERSAL)
     ion: str | None = None
     q10: float = field(
         default=1.0, metadata=quantity("dimensionless", low=0.0, doc="Q10 of the gate rates")

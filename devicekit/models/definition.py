@@ -135,6 +135,9 @@ class Definition:
     algebraic: dict[str, Expr]
     channels: dict[str, ChannelTerms]
     capacitance: Expr
+    #: the area the densities are multiplied by: the ``area`` symbol, or 1 for a device in its
+    #: own units (whose values are already in S, F and A)
+    area: Expr = field(default_factory=lambda: Num(1.0))
     ionic_current: Expr = field(init=False)
 
     def __post_init__(self):
@@ -190,14 +193,29 @@ class Definition:
         )
 
 
-def _parameter(owner, attribute: str, symbol: str, path: str, value=None) -> Parameter:
+#: the absolute kind of each per-area kind, for devices in their own units
+ABSOLUTE_KINDS = {
+    "conductance_density": "conductance",
+    "capacitance_density": "capacitance",
+    "current_density": "current",
+}
+
+
+def _parameter(
+    owner, attribute: str, symbol: str, path: str, value=None, per_area: bool = True
+) -> Parameter:
+    """The parameter of field ``attribute`` of ``owner``, described by its metadata; in a
+    device in its own units (``per_area`` False) per-area kinds become absolute (S, F, A)."""
     described = describe(owner, attribute)
     value = getattr(owner, attribute) if value is None else value
+    kind = described.kind_of(owner)
+    if described.per_area and not per_area:
+        kind = ABSOLUTE_KINDS.get(kind, kind)
     return Parameter(
         symbol,
         float(value),
-        described.kind_of(owner),
-        described.per_area,
+        kind,
+        described.per_area and per_area,
         described.low,
         described.high,
         described.doc,
@@ -208,11 +226,10 @@ def _parameter(owner, attribute: str, symbol: str, path: str, value=None) -> Par
 def define(membrane) -> Definition:
     """The parametric definition of a membrane compartment."""
     env = membrane.environment
-    params = {
-        "area": _parameter(membrane, "area", "area", "area"),
-        "c_m": _parameter(membrane, "capacitance", "c_m", "capacitance"),
-        "temp_k": _parameter(membrane, "temperature", "temp_k", "temperature"),
-    }
+    absolute = not membrane.per_area
+    params = {} if absolute else {"area": _parameter(membrane, "area", "area", "area")}
+    params["c_m"] = _parameter(membrane, "capacitance", "c_m", "capacitance", None, not absolute)
+    params["temp_k"] = _parameter(membrane, "temperature", "temp_k", "temperature")
     derived: dict[str, Expr] = {}
     states, derivatives, rates, steady, algebraic, channels = [], {}, {}, {}, {}, {}
     for channel in membrane.channels:
@@ -221,7 +238,7 @@ def define(membrane) -> Definition:
         size = "p" if channel.kind == "ghk" else "g"
         attribute = "permeability" if channel.kind == "ghk" else "conductance"
         params[f"{size}_{ch}"] = _parameter(
-            channel, attribute, f"{size}_{ch}", f"{channel.name}.{attribute}"
+            channel, attribute, f"{size}_{ch}", f"{channel.name}.{attribute}", None, not absolute
         )
         params[battery] = _parameter(
             channel,
@@ -272,6 +289,7 @@ def define(membrane) -> Definition:
         algebraic=algebraic,
         channels=channels,
         capacitance=Sym("c_m"),
+        area=Num(1.0) if absolute else Sym("area"),
     )
 
 

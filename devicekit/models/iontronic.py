@@ -35,13 +35,14 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from devicekit.electrochem.constants import CODATA
 from devicekit.errors import ModelCardError
 from devicekit.expr import Expr, Sym, evaluate, exprel
+from devicekit.models.parameters import quantity
 
 __all__ = ["ConicalChannel", "ConicalRate"]
 
@@ -72,8 +73,8 @@ class ConicalRate:
     """
 
     delta_g: float
-    peclet_per_volt: float
-    radius_ratio: float
+    peclet_per_volt: float = field(metadata=quantity("inverse_voltage", doc="Pe / V"))
+    radius_ratio: float = field(metadata=quantity("dimensionless", doc="R_t / R_b"))
     nodes: int = 32
     form = "conical"
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError, quote
 from devicekit.expr import Expr, Fn, Num, Op, Sym, evaluate, exp, exprel, parse_expression
-from devicekit.models.parameters import quantity
+from devicekit.models.parameters import both, card, quantity
 
 __all__ = ["FORMS", "ROLE_KINDS", "Gate", "RateFunction", "rate_expression"]
 
@@ -55,7 +55,9 @@ class RateFunction:
 
     form: str
     #: its kind follows the rate's role in its gate (:data:`ROLE_KINDS`)
-    amplitude: float = 1.0
+    amplitude: float = field(
+        default=1.0, metadata=both(quantity("dimensionless", doc="amplitude"), card(role=True))
+    )
     midpoint: float = field(default=0.0, metadata=quantity("voltage", doc="midpoint"))
     scale: float = field(default=1.0, metadata=quantity("voltage", doc="voltage scale"))
     expression: str | None = None
@@ -151,10 +153,10 @@ class Gate:
 
     name: str
     power: int = 1
-    alpha: RateFunction | None = None
-    beta: RateFunction | None = None
-    inf: RateFunction | None = None
-    tau: RateFunction | None = None
+    alpha: RateFunction | None = field(default=None, metadata=card(nested="rate"))
+    beta: RateFunction | None = field(default=None, metadata=card(nested="rate"))
+    inf: RateFunction | None = field(default=None, metadata=card(nested="rate"))
+    tau: RateFunction | None = field(default=None, metadata=card(nested="rate"))
 
     def __post_init__(self):
         check_identifier(self.name, "gate", "m or h")

@@ -23,6 +23,7 @@ from devicekit.models.channels import Environment
 from devicekit.models.definition import MembraneEquations, define
 from devicekit.models.parameters import quantity
 from devicekit.models.stimuli import check_finite
+from devicekit.units import engineering
 
 __all__ = ["Membrane", "MembraneEquations"]
 
@@ -67,7 +68,9 @@ class Membrane:
 
     name: str
     capacitance: float = field(
-        metadata=quantity("capacitance_density", per_area=True, low=0.0, doc="specific C_m")
+        metadata=quantity(
+            "capacitance_density", per_area=True, low=0.0, doc="C_m (per area, or absolute)"
+        )
     )
     area: float = field(metadata=quantity("area", low=0.0, doc="membrane area"))
     channels: tuple = ()
@@ -82,8 +85,16 @@ class Membrane:
     #: what the compartment is to a user: an excitable ``membrane`` (summaries report spikes and
     #: rest) or a two-terminal ``memristor`` (conductance range and I-V loop area)
     device: str = "membrane"
+    #: True: a membrane compartment, with values per area (S/m2, F/m2, A/m2) and an area.
+    #: False: a device in its own units (S, F, A), such as a fluidic memristor; its area is 1.
+    per_area: bool = True
 
     def __post_init__(self):
+        if not self.per_area and self.area != 1.0:
+            raise ModelCardError(
+                f"model {self.name!r} is a device in its own units (S, F, A), which has no area; "
+                f"area = {self.area!r} must be left at 1"
+            )
         if self.device not in DEVICE_KINDS:
             raise ModelCardError(
                 f"device kind {self.device!r} is unknown; choose one of {', '.join(DEVICE_KINDS)}"
@@ -120,6 +131,11 @@ class Membrane:
                     raise ModelCardError(f"concentration of {ion} = {c!r} mol/m^3 must be > 0")
         for stimulus in self.stimuli:
             check_finite(stimulus)
+            if not self.per_area and stimulus.per_area:
+                raise InvalidInput(
+                    f"model {self.name!r} is a device in its own units, so its stimuli are "
+                    "currents (0.05pA, per_area=False), not current densities"
+                )
         if sum(s.is_clamp for s in self.stimuli) > 1:
             raise InvalidInput("a membrane can have at most one voltage clamp")
 
@@ -238,19 +254,20 @@ class Membrane:
         return state
 
     def summary(self) -> str:
-        parts = [
-            f"C_m = {self.capacitance * 100:g} uF/cm2",
-            f"area = {self.area * 1e4:g} cm2",
-            f"T = {self.temperature - 273.15:g} degC",
-        ]
+        if self.per_area:
+            parts = [f"C_m = {self.capacitance * 100:g} uF/cm2", f"area = {self.area * 1e4:g} cm2"]
+        else:
+            parts = [f"C = {engineering(self.capacitance, 'F')}"]
+        parts.append(f"T = {self.temperature - 273.15:g} degC")
         batteries = self.equations().batteries
         for channel in self.channels:
             g = getattr(channel, "conductance", None)
-            size = (
-                f"g = {g * 0.1:g} mS/cm2"
-                if g is not None
-                else f"P = {channel.permeability * 100:g} cm/s"
-            )
+            if g is None:
+                size = f"P = {channel.permeability * 100:g} cm/s"
+            elif self.per_area:
+                size = f"g = {g * 0.1:g} mS/cm2"
+            else:
+                size = f"g = {engineering(g, 'S')}"
             gates = " ".join(f"{gate.name}^{gate.power}" for gate in channel.gates)
             parts.append(
                 f"{channel.name}: {channel.kind} {size} {gates} "

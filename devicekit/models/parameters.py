@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from devicekit.units import KINDS
 
-__all__ = ["Quantity", "describe", "field_kind", "quantity"]
+__all__ = ["Quantity", "both", "card", "card_options", "describe", "field_kind", "quantity"]
 
 _KEY = "devicekit"
+_CARD = "devicekit_card"
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,49 @@ def field_kind(owner, name: str) -> str | None:
     """The quantity kind of field ``name`` of ``owner`` (an instance), or None."""
     found = describe(owner, name)
     return None if found is None else found.kind_of(owner)
+
+
+def card(
+    *,
+    key: str | None = None,
+    skip: bool = False,
+    nested: str | None = None,
+    many: bool = False,
+    role: bool = False,
+    alternatives: dict | None = None,
+) -> dict:
+    """Field metadata for model cards, which are written and read from the fields
+    (:mod:`devicekit.models.cards`):
+
+    key
+        the card's name for the field (``reversal`` for ``reversal_potential``);
+    skip
+        not in cards (derived from other keys, such as a stimulus's ``per_area``);
+    nested, many
+        a table (or, with ``many``, an array of tables) of the tagged family ``nested``
+        (``rate``, ``gate``);
+    role
+        the quantity kind is the role of the rate in its gate (a rate amplitude: 1/s, s or 1);
+    alternatives
+        kind -> the fields it implies, tried in order when reading (a stimulus amplitude is a
+        current density, ``per_area=True``, or a current).
+    """  # fmt: skip
+    return {_CARD: {"key": key, "skip": skip, "nested": nested, "many": many, "role": role,
+                    "alternatives": alternatives}}  # fmt: skip
+
+
+_NO_CARD = {"key": None, "skip": False, "nested": None, "many": False, "role": False,
+            "alternatives": None}  # fmt: skip
+
+
+def card_options(item) -> dict:
+    """The card metadata of a dataclass field (defaults when it has none)."""
+    return item.metadata.get(_CARD, _NO_CARD)
+
+
+def both(*metadata: dict) -> dict:
+    """Merge field metadata dictionaries (a quantity and its card options)."""
+    merged = {}
+    for part in metadata:
+        merged.update(part)
+    return merged

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from devicekit.errors import InvalidInput
-from devicekit.models.parameters import quantity
+from devicekit.models.parameters import both, card, quantity
 
 __all__ = ["DC", "STIMULUS_KINDS", "Pulse", "Sine", "SineClamp", "StepTrain", "VoltageClamp"]
 
@@ -30,8 +30,22 @@ def _current_kind(stimulus) -> str:
     return "current_density" if stimulus.per_area else "current"
 
 
+#: a current is per area or absolute by its unit (read from cards in this order)
+_CURRENT_UNITS = {"current_density": {"per_area": True}, "current": {"per_area": False}}
+
+
 def _current(default=dataclasses.MISSING):
-    return field(default=default, metadata=quantity(_current_kind, doc="injected current"))
+    return field(
+        default=default,
+        metadata=both(
+            quantity(_current_kind, doc="injected current"), card(alternatives=_CURRENT_UNITS)
+        ),
+    )
+
+
+def _per_area(default=True):
+    """Whether the currents are per area: cards tell it by their unit."""
+    return field(default=default, metadata=card(skip=True))
 
 
 def _time(default=dataclasses.MISSING):
@@ -126,7 +140,7 @@ class DC:
     """A constant current, present also in the operating point."""
 
     amplitude: float = _current()
-    per_area: bool = True
+    per_area: bool = _per_area()
     kind = "dc"
     is_clamp = False
 
@@ -154,7 +168,7 @@ class Pulse(_Piecewise):
     width: float | None = _time(None)
     period: float | None = _time(None)
     edge: float = _time(DEFAULT_EDGE)
-    per_area: bool = True
+    per_area: bool = _per_area()
     kind = "pulse"
     is_clamp = False
 
@@ -200,7 +214,7 @@ class StepTrain(_Piecewise):
     times: tuple[float, ...] = _time()
     amplitudes: tuple[float, ...] = _current()
     edge: float = _time(DEFAULT_EDGE)
-    per_area: bool = True
+    per_area: bool = _per_area()
     kind = "steps"
     is_clamp = False
 
@@ -231,7 +245,7 @@ class Sine:
     frequency: float = field(metadata=_FREQUENCY)
     offset: float = _current(0.0)
     delay: float = _time(0.0)
-    per_area: bool = True
+    per_area: bool = _per_area()
     kind = "sine"
     is_clamp = False
 

@@ -31,13 +31,13 @@ import numpy as np
 from devicekit import __version__
 from devicekit.errors import DevicekitError, InvalidInput
 from devicekit.expr import (
-    SPICE_FUNCTIONS,
     Fn,
     Num,
     Op,
     Sym,
     evaluate,
     fold,
+    preamble,
     replace,
     substitute,
     to_spice,
@@ -47,6 +47,10 @@ from devicekit.models.definition import GateRates
 V, E = Sym("v"), Sym("e")
 
 __all__ = ["CompiledSubcircuit", "Formulation", "compile_membrane", "spice_name"]
+
+
+#: the SPICE dialects printed, with their display names
+SPICE_DIALECTS = {"ngspice": "ngspice", "ltspice": "LTspice"}
 
 
 def num(value) -> str:
@@ -81,6 +85,8 @@ class Formulation:
     #: expose area, C_m and each channel's conductance and battery as subcircuit parameters
     #: (``params:``), for exported libraries
     parameters: bool = False
+    #: the SPICE dialect printed: ``ngspice`` or ``ltspice`` (its if() and .func spelling)
+    dialect: str = "ngspice"
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ class _Printer:
     def __init__(self, definition, formulation: Formulation):
         self.d = definition
         self.parametric = formulation.parameters
+        self.dialect = formulation.dialect
         self.values = definition.values()
         self.numbers = {k: Num(v) for k, v in self.values.items()}
         self.wiring = {k: "{" + k + "}" for k in self.numbers} if self.parametric else {}
@@ -135,7 +142,7 @@ class _Printer:
         return expression if self.parametric else fold(substitute(expression, self.numbers))
 
     def text(self, expression, names) -> str:
-        return to_spice(self.tree(expression), {**names, **self.wiring})
+        return to_spice(self.tree(expression), {**names, **self.wiring}, self.dialect)
 
     def value(self, expression, env) -> float:
         """The value of an expression at a state (for the .nodeset of a library)."""
@@ -151,29 +158,38 @@ def compile_membrane(
     formulation = formulation or Formulation()
     if formulation.gate_capacitance <= 0:
         raise InvalidInput("Formulation.gate_capacitance must be > 0")
+    if formulation.dialect not in SPICE_DIALECTS:
+        raise InvalidInput(
+            f"Formulation.dialect = {formulation.dialect!r}: choose 'ngspice' or 'ltspice'"
+        )
     d = model.definition()
     printer = _Printer(d, formulation)
     sub = name or spice_name(model.name)
     nodes = {state: state.lower() for state in d.states}
     vmem = "V(vmem)" if formulation.rate_nodes else "V(vm,ref)"
     names = {"v": vmem, **{state: f"V({node})" for state, node in nodes.items()}}
-    lines = _header(model, "membrane subcircuit (ngspice dialect)")
-    capacitance = "{c_m*area}" if formulation.parameters else num(model.capacitance * model.area)
+    lines = _header(model, f"membrane subcircuit ({SPICE_DIALECTS[formulation.dialect]} dialect)")
+    if formulation.parameters:
+        capacitance = "{c_m*area}" if model.per_area else "{c_m}"
+    else:
+        capacitance = num(model.capacitance * model.area)
     header = f".subckt {sub} vm ref"
     if formulation.parameters:
         header += " params: " + " ".join(f"{k}={num(p.value)}" for k, p in d.parameters.items())
     lines += [
         header,
         "* stable exprel(x) = (exp(x) - 1)/x: Taylor series for |x| < 1e-4 (0/0 points)",
-        SPICE_FUNCTIONS,
+        preamble(formulation.dialect),
     ]
     if formulation.parameters:
         bare = {k: k for k in (*d.parameters, *d.derived)}
         for key, expression in d.derived.items():
-            lines.append(f".param {key} = {{{to_spice(expression, bare)}}}")
+            lines.append(f".param {key} = {{{to_spice(expression, bare, formulation.dialect)}}}")
     lines += [
         f"* membrane capacitance: C_m * area = {num(model.capacitance)} F/m^2 * "
-        f"{num(model.area)} m^2",
+        f"{num(model.area)} m^2"
+        if model.per_area
+        else f"* device capacitance: C = {num(model.capacitance)} F",
         f"Cm vm ref {capacitance}",
     ]
     internal: dict[str, object] = {}  # node -> expression of its value (for .nodeset)
@@ -252,10 +268,10 @@ def _channel_lines(model, channel, d, printer, names, formulation, internal) -> 
     # the current flows from vm through the conductance into the battery (outward positive);
     # its driving force (v - e) is the voltage across the conductance alone
     current = replace(
-        printer.tree(Sym("area") * current), V - printer.tree(Sym(terms.battery)), Sym("drive")
+        printer.tree(fold(d.area * current)), V - printer.tree(Sym(terms.battery)), Sym("drive")
     )
     wiring = {**local, **printer.wiring, "drive": f"V(vm,{ch}_e)"}
-    lines.append(f"B{ch} vm {ch}_e I = {to_spice(current, wiring)}")
+    lines.append(f"B{ch} vm {ch}_e I = {to_spice(current, wiring, printer.dialect)}")
     return lines + rate_lines
 
 
@@ -287,7 +303,7 @@ def _gate_lines(rates, gate_name, state, printer, names, formulation, internal) 
         text = printer.text(expression, {**names, **{n: f"V({n})" for n, _ in hoisted}})
         lines.append(f"B{key}_{index} {key}_{index} 0 V = {text}")
         internal[f"{key}_{index}"] = substitute(expression, dict(hoisted))
-    lines.append(f"B{key} 0 {key} I = {to_spice(rate, local)}")
+    lines.append(f"B{key} 0 {key} I = {to_spice(rate, local, printer.dialect)}")
     return lines
 
 

@@ -26,7 +26,7 @@ REFERENCE_RUNS = {
     # 1.5 V at 1/(2 pi tau) = 19.1 Hz for two periods: the pinched hysteresis loop
     "conical-memristor": (SineClamp(1.5, 19.098593171027442), 0.1047),
     # a 20 ms pulse of 0.25 pA, about twice the threshold: one all-or-none spike
-    "iontronic-neuron": (Pulse(2.5e-13, delay=0.005, width=0.02), 0.3),
+    "iontronic-neuron": (Pulse(2.5e-13, delay=0.005, width=0.02, per_area=False), 0.3),
 }
 
 

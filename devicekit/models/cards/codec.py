@@ -1,0 +1,210 @@
+"""Cards written and read from the dataclass fields and their metadata.
+
+One generic writer (:func:`encode`) and one generic reader (:func:`decode`) serve every device
+part (channels, gates, rates, stimuli): each field's metadata gives its quantity kind (so its
+unit), its name in the card, and whether it is a nested table; nothing is written twice by hand.
+
+* a quantity is written as the shortest text in its display unit that reads back as exactly the
+  same number (``"120mS/cm2"``); in a device in its own units, per-area kinds become absolute
+  and get the SI prefix that suits them (``"2.4pS"``);
+* a dimensionless quantity, an integer or another number is a TOML number, a string a string;
+* a nested part is a table tagged with its family's tag (``kind`` or ``form``);
+* a field equal to its default is left out (reading restores the default), and so is None.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from devicekit.errors import ModelCardError
+from devicekit.models.channels import GHKChannel, HHChannel, OhmicChannel
+from devicekit.models.definition import ABSOLUTE_KINDS
+from devicekit.models.iontronic import ConicalRate
+from devicekit.models.kinetics import FORMS, ROLE_KINDS, Gate, RateFunction
+from devicekit.models.parameters import card_options, describe
+from devicekit.models.stimuli import STIMULUS_KINDS
+from devicekit.units import KINDS, engineering_unit, quantity_text
+
+__all__ = ["FAMILIES", "Context", "decode", "encode", "quantity_for_card"]
+
+#: display units of quantities in cards, by kind
+DISPLAY_UNITS = {
+    "capacitance_density": "uF/cm2",
+    "area": "cm2",
+    "temperature": "degC",
+    "conductance_density": "mS/cm2",
+    "voltage": "mV",
+    "permeability": "cm/s",
+    "concentration": "mM",
+    "frequency": "/ms",
+    "time": "ms",
+    "current_density": "uA/cm2",
+    "inverse_voltage": "/V",
+}
+#: kinds written with the SI prefix that suits each value (devices in their own units)
+ENGINEERING = {"conductance": "S", "capacitance": "F", "current": "A"}
+
+#: family -> (tag key, tag value -> class)
+FAMILIES = {
+    "channel": ("kind", {"ohmic": OhmicChannel, "ghk": GHKChannel, "hh": HHChannel}),
+    "stimulus": ("kind", dict(STIMULUS_KINDS)),
+    "rate": ("form", {**{form: RateFunction for form in FORMS}, "conical": ConicalRate}),
+    "gate": (None, {None: Gate}),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a part's kinds depend on: whether the device is in its own units, and the role
+    of a rate in its gate."""
+
+    absolute: bool = False
+    role: str | None = None
+
+
+def _kind(owner, item, context: Context, flags: dict | None = None) -> str | None:
+    """The quantity kind of field ``item`` of ``owner`` (a class when reading, with the flags
+    its alternative units set), or None when it is no quantity."""
+    described = describe(owner, item.name)
+    if described is None:
+        return None
+    if card_options(item)["role"]:
+        return ROLE_KINDS[context.role]
+    if callable(described.kind):
+        if isinstance(owner, type):
+            return None  # decided by the alternatives when reading
+        kind = described.kind(owner)
+    else:
+        kind = described.kind
+    if context.absolute and described.per_area:
+        kind = ABSOLUTE_KINDS.get(kind, kind)
+    return kind
+
+
+def quantity_for_card(value: float, kind: str) -> str | float:
+    if kind == "dimensionless":
+        return value
+    if kind in ENGINEERING:
+        return quantity_text(value, engineering_unit(value, ENGINEERING[kind], kind), kind)
+    return quantity_text(value, DISPLAY_UNITS.get(kind, KINDS[kind][0]), kind)
+
+
+def _fields(cls, tag: str | None):
+    return [
+        item
+        for item in dataclasses.fields(cls)
+        if item.init and not card_options(item)["skip"] and item.name != tag
+    ]
+
+
+def _key(item) -> str:
+    return card_options(item)["key"] or item.name
+
+
+def _default(item):
+    if item.default is not dataclasses.MISSING:
+        return item.default
+    if item.default_factory is not dataclasses.MISSING:
+        return item.default_factory()
+    return dataclasses.MISSING
+
+
+# ----------------------------------------------------------------------------- writing
+def encode(obj, family: str, context: Context = Context()) -> dict:
+    """The card table of a device part."""
+    tag, _ = FAMILIES[family]
+    table = {} if tag is None else {tag: getattr(obj, tag)}
+    for item in _fields(type(obj), tag):
+        value = getattr(obj, item.name)
+        if value is None or value == _default(item):
+            continue
+        options = card_options(item)
+        if options["nested"]:
+            inner = Context(context.absolute, item.name if options["nested"] == "rate" else None)
+            if options["many"]:
+                table[_key(item)] = [encode(v, options["nested"], inner) for v in value]
+            else:
+                table[_key(item)] = encode(value, options["nested"], inner)
+            continue
+        kind = _kind(obj, item, context)
+        if kind is None:
+            table[_key(item)] = value
+        elif isinstance(value, tuple):
+            table[_key(item)] = [quantity_for_card(v, kind) for v in value]
+        else:
+            table[_key(item)] = quantity_for_card(value, kind)
+    return table
+
+
+# ----------------------------------------------------------------------------- reading
+def decode(reader, family: str, context: Context = Context()):
+    """A device part from its card table (a :class:`~devicekit.models.cards.reader.Reader`)."""
+    tag, classes = FAMILIES[family]
+    value = None if tag is None else reader.text(tag, required=True)
+    if value not in classes:
+        what = "is not a channel kind" if family == "channel" else "is unknown"
+        raise ModelCardError(
+            f"{reader.source}: {reader.where}.{tag} = {value!r} {what}; choose one of "
+            f"{', '.join(classes)}"
+        )
+    cls = classes[value]
+    items = {_key(item): item for item in _fields(cls, tag)}
+    reader.check_keys(set(items) | ({tag} if tag else set()))
+    init = {f.name for f in dataclasses.fields(cls) if f.init}
+    kwargs = {tag: value} if tag in init else {}
+    flags: dict = {}
+    for key, item in items.items():
+        if key not in reader.table:
+            if _default(item) is dataclasses.MISSING:
+                raise ModelCardError(f"{reader.source}: {reader.where} needs '{key}'")
+            continue
+        kwargs[item.name] = _read(reader, cls, item, key, context, flags)
+    kwargs.update(flags)
+    return cls(**kwargs)
+
+
+def _read(reader, cls, item, key: str, context: Context, flags: dict):
+    options = card_options(item)
+    if options["nested"]:
+        inner = Context(context.absolute, item.name if options["nested"] == "rate" else None)
+        if options["many"]:
+            return tuple(
+                decode(reader.sub(key, i), options["nested"], inner)
+                for i in range(len(reader.array(key)))
+            )
+        return decode(reader.sub(key), options["nested"], inner)
+    kind = _kind(cls, item, context)
+    if kind is None and options["alternatives"]:
+        return _read_alternatives(reader, key, options["alternatives"], flags)
+    many = "tuple" in str(item.type)
+    if kind is None or kind == "dimensionless":
+        if "str" in str(item.type):
+            return reader.text(key)
+        if many:
+            return tuple(reader.table[key])
+        number = reader.number(key, integer=str(item.type) == "int")
+        return number if str(item.type) == "int" else float(number)
+    if many:
+        return reader.quantities(key, kind)
+    return reader.quantity(key, kind)
+
+
+def _read_alternatives(reader, key: str, alternatives: dict, flags: dict):
+    """A quantity whose unit decides a flag: a unit with "/" is a density (``uA/cm2``, the
+    first alternative, per_area), else the last (a current, ``nA``). All the quantities of one
+    part must agree."""
+    values = reader.table[key]
+    texts = values if isinstance(values, list) else [values]
+    kinds = list(alternatives)
+    kind = kinds[0] if any("/" in str(text) for text in texts) else kinds[-1]
+    for name, value in alternatives[kind].items():
+        if flags.get(name, value) != value:
+            raise ModelCardError(
+                f"{reader.source}: {reader.where}.{key} mixes per-area and absolute currents; "
+                "give all of them as densities (10uA/cm2) or all as currents (1nA)"
+            )
+    flags.update(alternatives[kind])
+    if isinstance(values, list):
+        return reader.quantities(key, kind)
+    return reader.quantity(key, kind)
