@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench.bench_instructions",
     "bench.bench_fit",
     "bench.bench_safety",
+    "bench.bench_compile",
 ]
 
 

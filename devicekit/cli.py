@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Sequence
 
 from devicekit import __version__
-from devicekit.errors import DevicekitError, PoorFitError, quote
+from devicekit.errors import DevicekitError, InvalidInput, PoorFitError, quote
+from devicekit.units import parse_quantity
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 1
@@ -90,14 +91,11 @@ def add_timeout_flag(parser: argparse.ArgumentParser, what: str = "a simulation"
 
 def timeout_of(args: argparse.Namespace) -> float | None:
     """``--timeout`` in seconds, or None."""
-    from devicekit.units import parse_quantity
 
     if getattr(args, "timeout", None) is None:
         return None
     seconds = parse_quantity(args.timeout, "time", name="--timeout")
     if not seconds > 0:
-        from devicekit.errors import InvalidInput
-
         raise InvalidInput(f"--timeout {args.timeout!r} must be > 0, for example 30s")
     return seconds
 
@@ -134,7 +132,6 @@ def emit(args: argparse.Namespace, data: dict, text: str, *, finite: bool = Fals
     """Print ``data`` as JSON when ``--json`` was given, else the human ``text``. With
     ``finite`` (the calculators) a result that is NaN or infinite is refused, since it cannot be
     right; otherwise such a number (a fit's undetermined error) is JSON null."""
-    from devicekit.errors import InvalidInput
 
     bad = _not_finite(data) if finite else None
     data = _nulls(data)

@@ -26,8 +26,23 @@ from pathlib import Path
 
 import numpy as np
 
+from devicekit import __version__
+from devicekit.analyses import Transient, check_timeout, time_limit
+from devicekit.commands.electrochem import textbook_table
 from devicekit.errors import InvalidInput, SimulationError
-from devicekit.plotting import new_figure
+from devicekit.export.writers import export_text
+from devicekit.fit import fit
+from devicekit.io import write_text_atomic
+from devicekit.measurements import load_measurement
+from devicekit.models.cards import load_model
+from devicekit.models.channels import steady_state_current
+from devicekit.models.stimuli import Pulse
+from devicekit.plotting import new_figure, plot_transient, save_figure
+from devicekit.simulation import simulate
+from devicekit.spice.compiler import spice_name
+from devicekit.spice.rawfile import read_rawfile
+from devicekit.spikes import spike_times, summarize
+from devicekit.sweeps import sweep
 
 __all__ = ["DEFAULT_FOLDER", "Report", "run_demo"]
 
@@ -51,13 +66,11 @@ class Report:
         return self.folder / name
 
     def text(self, name: str, content: str) -> str:
-        from devicekit.io import write_text_atomic
 
         write_text_atomic(self.path(name), content, force=self.force)
         return name
 
     def figure(self, name: str, figure) -> str:
-        from devicekit.plotting import save_figure
 
         save_figure(figure, self.path(name), self.force)
         return name
@@ -92,7 +105,6 @@ def run_demo(folder=DEFAULT_FOLDER, *, force: bool = False, workers: int | None 
              ) -> Report:  # fmt: skip
     """Run the whole pipeline and write the report folder. ``say`` reports each step.
     ``timeout`` [s] bounds every simulation run (each point of the sweep included)."""
-    from devicekit.analyses import check_timeout, time_limit
 
     check_timeout(timeout)
     folder = Path(folder)
@@ -133,8 +145,6 @@ def _summary_data(report: Report) -> dict:
 def _electrochemistry(report: Report, context: dict) -> list:
     import pandas as pd
 
-    from devicekit.commands.electrochem import textbook_table
-
     rows = textbook_table()
     frame = pd.DataFrame(
         [(case, v * 1e3, expected) for case, v, expected in rows],
@@ -155,12 +165,6 @@ def _electrochemistry(report: Report, context: dict) -> list:
 
 
 def _hh_squid(report: Report, context: dict) -> list:
-    from devicekit.analyses import Transient
-    from devicekit.models.cards import load_model
-    from devicekit.models.stimuli import Pulse
-    from devicekit.plotting import plot_transient
-    from devicekit.simulation import simulate
-    from devicekit.spikes import spike_times, summarize
 
     model = load_model("hh-squid")
     stimulus = [Pulse(0.1)]  # 10 uA/cm^2 from t = 0
@@ -196,12 +200,6 @@ def _hh_squid(report: Report, context: dict) -> list:
 
 
 def _iontronic_neuron(report: Report, context: dict) -> list:
-    from devicekit.analyses import Transient
-    from devicekit.models.cards import load_model
-    from devicekit.models.stimuli import Pulse
-    from devicekit.plotting import plot_transient
-    from devicekit.simulation import simulate
-    from devicekit.spikes import summarize
 
     model = load_model("iontronic-neuron")
     g0 = model.channels[0].conductance
@@ -240,9 +238,6 @@ def _iontronic_neuron(report: Report, context: dict) -> list:
 
 
 def _fi_sweep(report: Report, context: dict) -> list:
-    from devicekit.analyses import Transient
-    from devicekit.models.stimuli import Pulse
-    from devicekit.sweeps import sweep
 
     amplitudes = np.linspace(0.0, 0.2, 41)  # 0 to 20 uA/cm^2 in A/m^2
     start = time.perf_counter()
@@ -287,9 +282,6 @@ def _fi_sweep(report: Report, context: dict) -> list:
 
 
 def _fits(report: Report, context: dict) -> list:
-    from devicekit.fit import fit
-    from devicekit.measurements import load_measurement
-
     cases = [
         ("conical channel g_inf(V), sigmoid", "kamsma_conical_channel_ginf.tsv", "sigmoid",
          "conical"),
@@ -350,11 +342,6 @@ def _parameter_table(result):
 
 
 def _export(report: Report, context: dict) -> list:
-    from devicekit.export.writers import export_text
-    from devicekit.models.cards import load_model
-    from devicekit.models.channels import steady_state_current
-    from devicekit.spice.compiler import spice_name
-    from devicekit.spice.rawfile import read_rawfile
 
     libraries, checks, rows, files = [], [], [], []
     for short in context["fits"]:
@@ -455,7 +442,6 @@ window.addEventListener("load", function () {
 
 
 def _index(report: Report) -> str:
-    from devicekit import __version__
 
     summary = "".join(
         f"<tr><td>{html.escape(step)}</td><td>{html.escape(result)}</td>"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from devicekit.errors import InvalidInput
+from devicekit.io import write_bytes_atomic
 
 __all__ = ["TRACE_UNITS", "axis_label", "axis_scale", "plot_transient", "save_figure"]
 
@@ -71,8 +72,6 @@ def plot_transient(frame, title: str):
 
 def save_figure(figure, path, force: bool) -> None:
     import io
-
-    from devicekit.io import write_bytes_atomic
 
     buffer = io.BytesIO()
     suffix = str(path).rsplit(".", 1)[-1].lower()

@@ -18,6 +18,12 @@ import numpy as np
 
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
 from devicekit.errors import InvalidInput
+from devicekit.expr import evaluate
+from devicekit.models.cards import load_model
+from devicekit.models.membrane import Membrane
+from devicekit.native import integrate
+from devicekit.spice.engine import engine
+from devicekit.spice.netlist import testbench
 
 __all__ = ["as_membrane", "simulate"]
 
@@ -27,11 +33,8 @@ def as_membrane(
 ):
     """A Membrane from a Membrane, a single channel (wrapped in a membrane of ``area``, default
     1 cm^2) or a model name / card path."""
-    from devicekit.models.membrane import Membrane
 
     if isinstance(model, str):
-        from devicekit.models.cards import load_model
-
         model = load_model(model)
     if isinstance(model, Membrane):
         return model
@@ -125,9 +128,6 @@ def simulate(
 def _simulate_spice(membrane, analysis, formulation, timeout):
     import pandas as pd
 
-    from devicekit.spice.engine import engine
-    from devicekit.spice.netlist import testbench
-
     bench = testbench(membrane, analysis, formulation)
     run = engine().run(bench.text, bench.vectors, expect_until=bench.expect_until, timeout=timeout)
     data = {bench.columns[name]: run.vectors[name] for name in bench.columns}
@@ -158,9 +158,6 @@ def _stimulus_current(membrane, time):
 
 def _simulate_native(membrane, analysis, timeout):
     import pandas as pd
-
-    from devicekit.expr import evaluate
-    from devicekit.native import integrate
 
     eq = membrane.equations()
     if isinstance(analysis, Transient):

@@ -12,8 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.analyses import PRESETS, Transient
 from devicekit.crossings import spike_times
 from devicekit.errors import InvalidInput
+from devicekit.expr import evaluate
+from devicekit.models.kinetics import V
+from devicekit.models.stimuli import Pulse
+from devicekit.simulation import as_membrane, simulate
 
 __all__ = [
     "SpikeSummary",
@@ -83,9 +88,6 @@ def _step_response(
     threshold: float = 0.0,
     max_step: float | None = None,
 ):
-    from devicekit.analyses import Transient
-    from devicekit.models.stimuli import Pulse
-    from devicekit.simulation import as_membrane, simulate
 
     model = as_membrane(model)
     frame = simulate(
@@ -122,9 +124,6 @@ def model_scales(model) -> dict[str, float]:
     * ``fastest`` and ``slowest`` [s]: the shortest and longest time constant of the gates at
       rest (1 ms for a model without gates).
     """
-    from devicekit.expr import evaluate
-    from devicekit.models.kinetics import V
-    from devicekit.simulation import as_membrane
 
     membrane = as_membrane(model)
     eq = membrane.equations()
@@ -210,7 +209,6 @@ def find_threshold(
         threshold lies within ``resolution`` of ``low``, so that the answer would only be the
         resolution itself.
     """
-    from devicekit.analyses import PRESETS
 
     scales = model_scales(model)
     if duration is None:  # a step: 1 s, or 10 slowest time constants; a pulse: 5 after it

@@ -121,3 +121,31 @@ def test_library_code_never_selects_a_matplotlib_backend():
         and node.func.value.id in ("matplotlib", "mpl")
     ]
     assert not offenders, offenders
+
+
+def test_devicekits_own_imports_sit_at_module_top():
+    # only heavy third-party imports stay lazy (pandas, scipy, PySpice, matplotlib); the
+    # package root's TYPE_CHECKING block and lazy (PEP 562) names are its public index
+    inside = []
+    for name, path in _modules().items():
+        if name == "devicekit":
+            continue
+        tree = ast.parse(path.read_text())
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and id(node) not in top
+                and (node.module or "").split(".")[0] == "devicekit"
+            ):
+                inside.append(f"{name}:{node.lineno} from {node.module}")
+    assert not inside, "\n".join(inside)
+
+
+def test_no_module_is_over_500_lines():
+    sizes = {
+        str(path.relative_to(PACKAGE.parent)): len(path.read_text().splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    long = {name: n for name, n in sizes.items() if n > 500}
+    assert not long, long

@@ -46,3 +46,14 @@ def test_plot_transient_in_millivolts_and_milliseconds(tmp_path):
     assert (tmp_path / "v.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(InvalidInput, match=r"\.png, \.pdf or \.svg"):
         save_figure(plot_transient(frame, "test"), tmp_path / "v.jpg", force=False)
+
+
+def test_each_state_keeps_its_own_range():
+    # a memristor's g/g0 of 0.6 to 5 is not clipped to a gate's [0, 1]; gates still are shown
+    # on [0, 1] (a margin of 0.02)
+    t = np.linspace(0.0, 0.01, 11)
+    memristor = pd.DataFrame({"v": 0 * t, "cone_x": 0.6 + 440 * t}, index=t)
+    low, high = plot_transient(memristor, "memristor").axes[1].get_ylim()
+    assert low <= 0.6 and high >= 5.0
+    gates = pd.DataFrame({"v": 0 * t, "na_m": 0.05 + 0 * t}, index=t)
+    assert plot_transient(gates, "hh").axes[1].get_ylim() == pytest.approx((-0.02, 1.02))

@@ -122,3 +122,35 @@ I1 0 a PULSE(0 {amplitude!r} 0.005 1e-06 1e-06 10 100)
     # and it is finite everywhere
     assert len(spike_times(vectors["time"], v_a, 0.0)) >= 1
     assert np.all(np.isfinite(v_b)) and v_b.max() > rest
+
+
+@pytest.mark.parametrize("name", ["hh-squid", "iontronic-neuron"])
+def test_ltspice_dialect_library_starts_by_itself_in_ngspice_lt_mode(name, tmp_path):
+    # ngspice reads LTspice's if() in its LTspice compatibility mode (ngbehavior=ltpsa, set in
+    # the .spiceinit of the folder it runs in): the LTspice library, unchanged, finds the same
+    # rest and gives the same spikes as the ngspice library (LTspice itself does not run here)
+    model = builtin_model(name)
+    amplitude, delay, tstop, step, threshold = TRANSIENTS[name]
+    runs = {}
+    for dialect in ("spice", "ltspice"):
+        folder = tmp_path / dialect
+        folder.mkdir()
+        if dialect == "ltspice":
+            (folder / ".spiceinit").write_text("set ngbehavior=ltpsa\n")
+        write_export(model, dialect, folder / "device.lib")
+        runs[dialect] = _run(
+            folder,
+            f"""* hand-written: a current step into the library, from its operating point
+.include device.lib
+X1 vm 0 {spice_name(model.name)}
+I1 0 vm PULSE(0 {amplitude!r} {delay!r} 1e-06 1e-06 10 100)
+.options reltol=1e-4
+.tran {step!r} {tstop!r} 0 {step!r}
+.end
+""",
+        )
+    lt, ng = runs["ltspice"], runs["spice"]
+    assert lt["v(vm)"][0] == pytest.approx(model.resting_state()["v"], abs=1e-4)
+    spikes = [spike_times(r["time"], r["v(vm)"], threshold) for r in (lt, ng)]
+    assert len(spikes[0]) == len(spikes[1]) >= 1
+    np.testing.assert_allclose(spikes[0], spikes[1], atol=1e-5, rtol=0)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sys
 
+from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
+from devicekit.demo import DEFAULT_FOLDER, _summary_data, run_demo
+from devicekit.text import format_table
+
 
 def _demo(args) -> int:
     from pathlib import Path
-
-    from devicekit.cli import emit, timeout_of
-    from devicekit.demo import _summary_data, run_demo
-    from devicekit.text import format_table
 
     def say(line: str) -> None:
         if not args.json:
@@ -39,8 +39,6 @@ def _demo(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag, add_timeout_flag
-    from devicekit.demo import DEFAULT_FOLDER
 
     p = commands.add_parser(
         "demo",

@@ -6,131 +6,38 @@ the edge; the physics functions below them only see SI numbers.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-from devicekit.errors import InvalidInput, UnitError
+from devicekit.cli import emit
+from devicekit.commands.ionspecs import (
+    common_arguments,
+    conc,
+    concentration_arg,
+    constants_arg,
+    ion_arrays,
+    mv,
+    parse_conductances,
+    specs_from_args,
+    temperature_arg,
+)
+from devicekit.electrochem import (
+    activity_coefficient,
+    chord_conductance_potential,
+    ghk_voltage,
+    mullins_noda_potential,
+    nernst_potential,
+    pump_resting_potential,
+)
+from devicekit.electrochem.constants import Constants
+from devicekit.errors import InvalidInput
+from devicekit.models.ions import get_ion, get_solution
+from devicekit.text import format_table
 from devicekit.units import parse_quantity
-
-_TEMPERATURE_DEFAULT = "37degC"
-
-
-@dataclass
-class IonSpec:
-    """One ``--ion`` argument: symbol, valence, concentrations [mol/m^3], permeability."""
-
-    symbol: str
-    valence: int
-    inside: float
-    outside: float
-    permeability: float | None = None
-    permeability_absolute: bool = False
-
-
-def _valence(symbol: str, explicit: str | None) -> int:
-    from devicekit.models.ions import get_ion
-
-    if explicit is not None:
-        try:
-            return int(explicit)
-        except ValueError:
-            raise InvalidInput(
-                f"valence {explicit!r} of ion {symbol!r} is not an integer; "
-                "write e.g. X:1mM:2mM:1:2"
-            ) from None
-    return get_ion(symbol).valence
-
-
-def parse_ion_spec(text: str, *, need_permeability: bool) -> IonSpec:
-    """Parse ``SYMBOL:INSIDE:OUTSIDE[:PERMEABILITY[:VALENCE]]`` (``K:140mM:5mM:1``)."""
-    fields = text.split(":")
-    form = "SYMBOL:INSIDE:OUTSIDE:PERMEABILITY[:VALENCE], for example K:140mM:5mM:1"
-    if not need_permeability:
-        form = "SYMBOL:INSIDE:OUTSIDE[:PERMEABILITY[:VALENCE]], for example K:140mM:5mM"
-    if len(fields) < (4 if need_permeability else 3) or len(fields) > 5:
-        raise InvalidInput(f"--ion {text!r} is not of the form {form}")
-    symbol = fields[0].strip()
-    valence = _valence(symbol, fields[4] if len(fields) == 5 else None)
-    inside = _concentration(fields[1], f"inside concentration of {symbol}")
-    outside = _concentration(fields[2], f"outside concentration of {symbol}")
-    permeability, absolute = None, False
-    if len(fields) >= 4 and fields[3].strip():
-        try:
-            permeability = parse_quantity(
-                fields[3], "dimensionless", name=f"permeability of {symbol}"
-            )
-        except UnitError:
-            permeability = parse_quantity(
-                fields[3], "permeability", name=f"permeability of {symbol}"
-            )
-            absolute = True
-        if permeability < 0:
-            raise InvalidInput(f"permeability of {symbol} = {fields[3]!r} must be >= 0")
-    return IonSpec(symbol, valence, inside, outside, permeability, absolute)
-
-
-def _concentration(text: str, name: str) -> float:
-    """A concentration from the command line, checked with the option's own name."""
-    value = parse_quantity(text, "concentration", name=name)
-    if not value > 0:  # also catches NaN
-        raise InvalidInput(
-            f"{name} = {text!r} is not a valid concentration: it must be finite and > 0, for "
-            "example 140mM or 100nM"
-        )
-    return value
-
-
-def _temperature(text: str) -> float:
-    value = parse_quantity(text, "temperature", name="--temperature")
-    if not value > 0:
-        raise InvalidInput(
-            f"--temperature {text!r} is {value:g} K, at or below absolute zero; give a "
-            "temperature above 0 K, for example 37degC or 310.15K"
-        )
-    return value
-
-
-def _constants(args):
-    from devicekit.electrochem.constants import CODATA, Constants
-
-    if args.boltzmann is None and args.elementary_charge is None:
-        return CODATA
-    given = {"boltzmann": args.boltzmann, "elementary_charge": args.elementary_charge}
-    for name, value in given.items():  # 0 is a value given, refused, never ignored
-        if value is not None and not (math.isfinite(value) and value > 0):
-            raise InvalidInput(
-                f"--{name.replace('_', '-')} {value!r} must be a finite positive number; leave "
-                "it out to use the CODATA value"
-            )
-    return Constants(
-        boltzmann=CODATA.boltzmann if args.boltzmann is None else args.boltzmann,
-        elementary_charge=(
-            CODATA.elementary_charge if args.elementary_charge is None else args.elementary_charge
-        ),
-    )
-
-
-def _mv(volts: float) -> str:
-    return f"{volts * 1e3:+.2f}"
-
-
-def _conc(value: float) -> str:
-    """mol/m^3 shown in the unit a person would pick (mM, uM, nM)."""
-    for unit, factor in (("mM", 1.0), ("uM", 1e-3), ("nM", 1e-6)):
-        if abs(value) >= factor:
-            return f"{value / factor:g} {unit}"
-    return f"{value / 1e-9:g} pM"
 
 
 # --------------------------------------------------------------------------- nernst
 def _nernst(args) -> int:
-    from devicekit.cli import emit
-    from devicekit.electrochem import activity_coefficient, nernst_potential
-    from devicekit.models.ions import get_ion, get_solution
-    from devicekit.text import format_table
 
-    temperature = _temperature(args.temperature)
-    constants = _constants(args)
+    temperature = temperature_arg(args.temperature)
+    constants = constants_arg(args)
     if args.solution:
         if args.ion or args.z is not None or args.inside or args.outside:
             raise InvalidInput(
@@ -141,7 +48,7 @@ def _nernst(args) -> int:
         for ion in solution.ions():
             c_in, c_out = solution.inside[ion.symbol], solution.outside[ion.symbol]
             e = nernst_potential(c_in, c_out, ion.valence, temperature, constants=constants)
-            rows.append([ion.name, _conc(c_in), _conc(c_out), _mv(e)])
+            rows.append([ion.name, conc(c_in), conc(c_out), mv(e)])
             records.append(
                 {
                     "ion": ion.symbol,
@@ -171,8 +78,8 @@ def _nernst(args) -> int:
         z, label, size = ion.valence, ion.name, ion.ion_size
     else:
         z, label, size = args.z, f"z={args.z:+d}", None
-    c_in = _concentration(args.inside, "--inside")
-    c_out = _concentration(args.outside, "--outside")
+    c_in = concentration_arg(args.inside, "--inside")
+    c_out = concentration_arg(args.outside, "--outside")
     gamma_in = gamma_out = 1.0
     if args.activity != "ideal":
         if args.ionic_strength_inside is None or args.ionic_strength_outside is None:
@@ -213,8 +120,7 @@ def _nernst(args) -> int:
         "reversal_potential_V": e,
     }
     text = (
-        f"E({label}) = {e * 1e3:+.2f} mV   "
-        f"({_conc(c_in)} in, {_conc(c_out)} out, {temperature:.2f} K"
+        f"E({label}) = {e * 1e3:+.2f} mV   ({conc(c_in)} in, {conc(c_out)} out, {temperature:.2f} K"
     )
     if args.activity != "ideal":
         text += f", gamma {gamma_in:.4f} in / {gamma_out:.4f} out ({args.activity})"
@@ -223,18 +129,9 @@ def _nernst(args) -> int:
 
 
 # --------------------------------------------------------------------------- ghk / rest
-def _ion_arrays(specs):
-    import numpy as np
-
-    return (
-        np.array([s.inside for s in specs]),
-        np.array([s.outside for s in specs]),
-        np.array([s.valence for s in specs], dtype=float),
-    )
 
 
 def _nernst_rows(specs, temperature, constants):
-    from devicekit.electrochem import nernst_potential
 
     return [
         nernst_potential(s.inside, s.outside, s.valence, temperature, constants=constants)
@@ -242,48 +139,17 @@ def _nernst_rows(specs, temperature, constants):
     ]
 
 
-def _specs_from_args(args, need_permeability):
-    from devicekit.models.ions import get_ion, get_solution
-
-    if args.solution:
-        if args.ion:
-            raise InvalidInput("give either --solution or --ion, not both")
-        solution = get_solution(args.solution)
-        specs = []
-        for symbol, p in solution.permeability.items():
-            ion = get_ion(symbol)
-            specs.append(
-                IonSpec(symbol, ion.valence, solution.inside[symbol], solution.outside[symbol], p)
-            )
-        if not specs:
-            raise InvalidInput(
-                f"concentration set {solution.name!r} has no permeabilities; use --ion"
-            )
-        return specs
-    if not args.ion:
-        raise InvalidInput("give at least one --ion, for example --ion K:140mM:5mM:1")
-    specs = [parse_ion_spec(text, need_permeability=need_permeability) for text in args.ion]
-    symbols = [s.symbol for s in specs]
-    if len(set(symbols)) != len(symbols):
-        raise InvalidInput(f"an ion is given twice in {symbols}; give each ion once")
-    return specs
-
-
 def _ghk(args) -> int:
     import numpy as np
 
-    from devicekit.cli import emit
-    from devicekit.electrochem import ghk_voltage
-    from devicekit.text import format_table
-
-    temperature = _temperature(args.temperature)
-    constants = _constants(args)
-    specs = _specs_from_args(args, need_permeability=True)
+    temperature = temperature_arg(args.temperature)
+    constants = constants_arg(args)
+    specs = specs_from_args(args, need_permeability=True)
     if len({s.permeability_absolute for s in specs}) > 1:
         raise InvalidInput(
             "give every permeability as a ratio (1, 0.04) or every one with a unit (cm/s)"
         )
-    c_in, c_out, z = _ion_arrays(specs)
+    c_in, c_out, z = ion_arrays(specs)
     p = np.array([s.permeability for s in specs])
     v = ghk_voltage(p, c_in, c_out, z, temperature, constants=constants)
     nernst = _nernst_rows(specs, temperature, constants)
@@ -291,10 +157,10 @@ def _ghk(args) -> int:
         [
             s.symbol,
             f"{s.valence:+d}",
-            _conc(s.inside),
-            _conc(s.outside),
+            conc(s.inside),
+            conc(s.outside),
             f"{s.permeability:g}",
-            _mv(e),
+            mv(e),
         ]
         for s, e in zip(specs, nernst, strict=True)
     ]
@@ -322,57 +188,13 @@ def _ghk(args) -> int:
     return 0
 
 
-def _parse_conductances(items, specs):
-    """--conductance K=36mS/cm2 -> ({'K': 360.0}, per_area)"""
-    known = {s.symbol for s in specs}
-    values, per_area = {}, set()
-    for item in items:
-        symbol, sep, quantity = item.partition("=")
-        symbol = symbol.strip()
-        if not sep:
-            raise InvalidInput(
-                f"--conductance {item!r} is not of the form ION=VALUE, e.g. K=36mS/cm2"
-            )
-        if symbol not in known:
-            raise InvalidInput(
-                f"--conductance names ion {symbol!r}, which has no --ion; known: {sorted(known)}"
-            )
-        try:
-            values[symbol] = parse_quantity(
-                quantity, "conductance_density", name=f"--conductance {symbol}"
-            )
-            per_area.add(True)
-        except UnitError:
-            values[symbol] = parse_quantity(quantity, "conductance", name=f"--conductance {symbol}")
-            per_area.add(False)
-        if values[symbol] < 0:
-            raise InvalidInput(f"--conductance {item!r} is negative; a conductance must be >= 0")
-    if len(per_area) > 1:
-        raise InvalidInput(
-            "give every conductance per area (mS/cm2) or every one absolute (nS), not a mix"
-        )
-    missing = known - set(values)
-    if values and missing:
-        raise InvalidInput(f"ions {sorted(missing)} have no --conductance; give one for every ion")
-    return values, per_area == {True}
-
-
 def _rest(args) -> int:
     import numpy as np
 
-    from devicekit.cli import emit
-    from devicekit.electrochem import (
-        chord_conductance_potential,
-        ghk_voltage,
-        mullins_noda_potential,
-        pump_resting_potential,
-    )
-    from devicekit.text import format_table
-
-    temperature = _temperature(args.temperature)
-    constants = _constants(args)
-    specs = _specs_from_args(args, need_permeability=False)
-    conductances, per_area = _parse_conductances(args.conductance or [], specs)
+    temperature = temperature_arg(args.temperature)
+    constants = constants_arg(args)
+    specs = specs_from_args(args, need_permeability=False)
+    conductances, per_area = parse_conductances(args.conductance or [], specs)
     symbols = [s.symbol for s in specs]
     nernst = dict(zip(symbols, _nernst_rows(specs, temperature, constants), strict=True))
     pump = None
@@ -425,7 +247,7 @@ def _rest(args) -> int:
                 "give a permeability for every ion (K:140mM:5mM:1) or --conductance ION=VALUE"
             )
         method = "Goldman-Hodgkin-Katz"
-        c_in, c_out, z = _ion_arrays(specs)
+        c_in, c_out, z = ion_arrays(specs)
         v = ghk_voltage(
             np.array([s.permeability for s in specs]),
             c_in,
@@ -441,7 +263,7 @@ def _rest(args) -> int:
     )
     rows, records = [], []
     for s in specs:
-        row = [s.symbol, _conc(s.inside), _conc(s.outside), _mv(nernst[s.symbol])]
+        row = [s.symbol, conc(s.inside), conc(s.outside), mv(nernst[s.symbol])]
         record = {"ion": s.symbol, "nernst_potential_V": nernst[s.symbol]}
         if conductances:
             g = conductances[s.symbol]
@@ -471,7 +293,6 @@ def _rest(args) -> int:
 # --------------------------------------------------------------------------- demo
 def textbook_table():
     """The textbook cases as rows (case, computed volts, expected mV, source), for the demo."""
-    from devicekit.electrochem import Constants, ghk_voltage, nernst_potential
 
     textbook = Constants(boltzmann=1.4e-23, elementary_charge=1.6e-19)
     return [
@@ -500,27 +321,6 @@ def textbook_table():
 
 
 # --------------------------------------------------------------------------- registration
-def _common(parser, json_flag=True, temperature=True):
-    from devicekit.cli import add_json_flag
-
-    if temperature:
-        parser.add_argument(
-            "--temperature",
-            default=_TEMPERATURE_DEFAULT,
-            metavar="T",
-            help="temperature, e.g. 37degC or 310.15K (default: %(default)s)",
-        )
-        parser.add_argument(
-            "--boltzmann",
-            type=float,
-            metavar="J/K",
-            help="override k_B (e.g. 1.4e-23 to reproduce a textbook)",
-        )
-        parser.add_argument(
-            "--elementary-charge", type=float, metavar="C", help="override e (e.g. 1.6e-19)"
-        )
-    if json_flag:
-        add_json_flag(parser)
 
 
 def register(commands, formatter) -> None:
@@ -553,7 +353,7 @@ def register(commands, formatter) -> None:
     )
     p.add_argument("--ionic-strength-inside", metavar="I", help="ionic strength inside, e.g. 150mM")
     p.add_argument("--ionic-strength-outside", metavar="I", help="ionic strength outside")
-    _common(p)
+    common_arguments(p)
     p.set_defaults(handler=_nernst)
 
     ion_help = (
@@ -572,7 +372,7 @@ def register(commands, formatter) -> None:
     )
     p.add_argument("--ion", action="append", metavar="SPEC", help=ion_help)
     p.add_argument("--solution", metavar="NAME", help="use a named set with its permeabilities")
-    _common(p)
+    common_arguments(p)
     p.set_defaults(handler=_ghk)
 
     p = commands.add_parser(
@@ -609,5 +409,5 @@ def register(commands, formatter) -> None:
         action="store_true",
         help="steady state where a 3Na:2K pump balances the Na and K leaks",
     )
-    _common(p)
+    common_arguments(p)
     p.set_defaults(handler=_rest)

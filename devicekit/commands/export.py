@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from devicekit.cli import add_json_flag, emit
+from devicekit.export import FORMATS, export_text, write_export
+from devicekit.io import check_outputs, input_files
+from devicekit.models.cards import load_model
+
 
 def _export(args) -> int:
-    from devicekit.cli import emit
-    from devicekit.export import FORMATS, export_text, write_export
-    from devicekit.io import check_outputs, input_files
-    from devicekit.models.cards import load_model
 
     if args.format not in FORMATS:  # checked before loading, so the list comes first
         export_text(None, args.format)
@@ -24,7 +25,6 @@ def _export(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag
 
     p = commands.add_parser(
         "export",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from devicekit.errors import InvalidInput
+from devicekit.analyses import time_limit
+from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
+from devicekit.errors import ConvergenceWarning, InvalidInput
+from devicekit.fit import fit
+from devicekit.fit.models import FIT_MODELS
+from devicekit.io import check_outputs, write_text_atomic
+from devicekit.measurements import load_measurement
 from devicekit.units import parse_quantity
 
 
@@ -29,13 +35,6 @@ def _options(args) -> dict:
 
 def _fit(args) -> int:
     import warnings
-
-    from devicekit.analyses import time_limit
-    from devicekit.cli import emit, timeout_of
-    from devicekit.errors import ConvergenceWarning
-    from devicekit.fit import fit
-    from devicekit.io import check_outputs, write_text_atomic
-    from devicekit.measurements import load_measurement
 
     timeout = timeout_of(args)
     data = load_measurement(args.dataset)
@@ -67,8 +66,6 @@ def _fit(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag, add_timeout_flag
-    from devicekit.fit.models import FIT_MODELS
 
     p = commands.add_parser(
         "fit",

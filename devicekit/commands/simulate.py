@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from devicekit.analyses import Op, Transient
+from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
 from devicekit.errors import InvalidInput, UnitError
+from devicekit.io import check_outputs, input_files, write_text_atomic
+from devicekit.models.builtin import BUILTIN_MODELS
+from devicekit.models.cards import load_model
+from devicekit.models.stimuli import Pulse, SineClamp, VoltageClamp
 from devicekit.plotting import TRACE_UNITS, plot_transient, save_figure
+from devicekit.simulation import simulate
 from devicekit.spikes import summarize
 from devicekit.summaries import memristor_summary
+from devicekit.sweeps.space import apply_values, value_parser
+from devicekit.text import format_table
 from devicekit.units import parse_quantity
 
 
 def _models(args) -> int:
-    from devicekit.cli import emit
-    from devicekit.models.builtin import BUILTIN_MODELS
-    from devicekit.text import format_table
 
     rows = [[name, description] for name, (_, description) in BUILTIN_MODELS.items()]
     data = {"models": [{"name": n, "description": d} for n, d in rows]}
@@ -23,7 +29,6 @@ def _models(args) -> int:
 
 
 def _stimulus(text: str, delay: float, width: float | None):
-    from devicekit.models.stimuli import Pulse
 
     try:
         amplitude = parse_quantity(text, "current_density", name="--stim")
@@ -42,7 +47,6 @@ def _stimulus(text: str, delay: float, width: float | None):
 def _clamp(text: str):
     """``--clamp``: ``sine:AMPLITUDE:FREQUENCY[:OFFSET]`` (sine:1.5V:19.1Hz) or a level
     (-65mV) to hold."""
-    from devicekit.models.stimuli import SineClamp, VoltageClamp
 
     parts = text.split(":")
     if parts[0] == "sine":
@@ -63,7 +67,6 @@ def _clamp(text: str):
 def _overrides(args, model):
     """The model with --temperature and every --set NAME=VALUE applied (units from the
     fields' metadata)."""
-    from devicekit.sweeps.space import apply_values, value_parser
 
     values = {}
     if args.temperature:
@@ -86,7 +89,6 @@ def _labelled(frame):
 
 
 def _check_outputs(args) -> None:
-    from devicekit.io import check_outputs, input_files
 
     if args.plot and str(args.plot).rsplit(".", 1)[-1].lower() not in ("png", "pdf", "svg"):
         raise InvalidInput(f"--plot {args.plot!r}: use a .png, .pdf or .svg file name")
@@ -94,11 +96,6 @@ def _check_outputs(args) -> None:
 
 
 def _simulate(args) -> int:
-    from devicekit.analyses import Op, Transient
-    from devicekit.cli import emit, timeout_of
-    from devicekit.io import write_text_atomic
-    from devicekit.models.cards import load_model
-    from devicekit.simulation import simulate
 
     timeout = timeout_of(args)
     _check_outputs(args)  # refuse before a long run, not after it
@@ -180,7 +177,6 @@ def _spike_lines(model, summary, tstop) -> list[str]:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag, add_timeout_flag
 
     p = commands.add_parser(
         "models",

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import sys
 
+from devicekit.analyses import DCSweep, Op, Transient
+from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
+from devicekit.commands.simulate import _stimulus
 from devicekit.errors import InvalidInput, SweepError
-from devicekit.sweeps.space import value_parser
+from devicekit.io import check_outputs, input_files
+from devicekit.models.cards import load_model
+from devicekit.simulation import as_membrane
+from devicekit.sweeps import checkpoint_path, parse_distribution, sweep
+from devicekit.sweeps.space import MAX_POINTS, value_parser
 from devicekit.units import parse_quantity
 
 
@@ -15,8 +22,6 @@ def parse_param(text: str, model=None):
     ``normal(mean,std)``, ``uniform(low,high)``, ``lognormal(median,sigma)``. Values with
     units are converted by the unit of the model's field (its metadata)."""
     import numpy as np
-
-    from devicekit.sweeps import parse_distribution
 
     if "=" not in text:
         raise InvalidInput(
@@ -40,7 +45,6 @@ def parse_param(text: str, model=None):
             n = int(parts[2])
         except ValueError:
             n = 0
-        from devicekit.sweeps.space import MAX_POINTS
 
         if n > MAX_POINTS:
             raise InvalidInput(
@@ -60,13 +64,6 @@ def parse_param(text: str, model=None):
 
 
 def _sweep(args) -> int:
-    from devicekit.analyses import DCSweep, Op, Transient
-    from devicekit.cli import emit, timeout_of
-    from devicekit.commands.simulate import _stimulus
-    from devicekit.io import check_outputs, input_files
-    from devicekit.models.cards import load_model
-    from devicekit.simulation import as_membrane
-    from devicekit.sweeps import checkpoint_path, sweep
 
     if not args.param:
         raise InvalidInput("give at least one --param NAME=VALUES")
@@ -140,7 +137,6 @@ def _sweep(args) -> int:
 
 
 def register(commands, formatter) -> None:
-    from devicekit.cli import add_json_flag, add_timeout_flag
 
     p = commands.add_parser(
         "sweep",

@@ -18,6 +18,10 @@ from pathlib import Path
 
 from devicekit import __version__
 from devicekit.errors import InvalidInput
+from devicekit.export.neuroml import neuroml
+from devicekit.export.veriloga import verilog_a
+from devicekit.io import write_text_atomic
+from devicekit.models.cards import card_text
 from devicekit.spice.compiler import SPICE_DIALECTS, Formulation, compile_membrane
 
 __all__ = ["FORMATS", "export_text", "write_export"]
@@ -67,14 +71,9 @@ def export_text(model, fmt: str) -> str:
     if fmt == "ltspice":
         return _ltspice_library(model)
     if fmt == "verilog-a":
-        from devicekit.export.veriloga import verilog_a
-
         return verilog_a(model)
     if fmt == "neuroml":
-        from devicekit.export.neuroml import neuroml
-
         return neuroml(model)
-    from devicekit.models.cards import card_text
 
     return card_text(model)
 
@@ -82,6 +81,5 @@ def export_text(model, fmt: str) -> str:
 def write_export(model, fmt: str, path, *, force: bool = False, inputs=()) -> Path:
     """Write an export atomically; an existing file is replaced only with ``force``, and an
     input (``inputs``, such as the card it came from) never."""
-    from devicekit.io import write_text_atomic
 
     return write_text_atomic(Path(path), export_text(model, fmt), force=force, inputs=inputs)

@@ -29,12 +29,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from devicekit.analyses import DCSweep
+from devicekit.electrochem import ghk_current_density
 from devicekit.electrochem.constants import thermal_voltage
 from devicekit.electrochem.ghk import ghk_current_expr
 from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput
-from devicekit.expr import Expr, Sym, exp
+from devicekit.expr import Expr, Sym, evaluate, exp
+from devicekit.fit.spice import evaluate_expression_in_spice, evaluate_in_spice
 from devicekit.models.builtin import conical_memristor, memristor_from_sigmoid
+from devicekit.models.cards import load_model
 from devicekit.models.channels import (
     Environment,
     GHKChannel,
@@ -46,7 +50,7 @@ from devicekit.models.ions import get_ion
 from devicekit.models.iontronic import ConicalChannel, ConicalRate
 from devicekit.models.kinetics import Gate, RateFunction
 from devicekit.models.membrane import Membrane
-from devicekit.simulation import as_membrane
+from devicekit.simulation import as_membrane, simulate
 
 __all__ = ["FIT_MODELS", "FitModel", "ParameterSpec", "get_fit_model"]
 
@@ -99,14 +103,12 @@ class FitModel:
         (``spice_check``), else a DC sweep of its expression."""
         if self.spice_check is not None:
             return self.spice_check(values, np.asarray(v, dtype=float))
-        from devicekit.fit.spice import evaluate_in_spice
 
         return evaluate_in_spice(self, values, v)
 
     def __call__(self, v, values: dict):
         if self.function is not None:
             return self.function(np.asarray(v, dtype=float), values)
-        from devicekit.expr import evaluate
 
         return evaluate(self.expression(values), {"v": np.asarray(v, dtype=float)})
 
@@ -179,7 +181,6 @@ def _ghk(
         return P * total
 
     def guess(x, y, _):
-        from devicekit.electrochem import ghk_current_density
 
         inside, outside = ions[reference]
         z = get_ion(reference).valence
@@ -306,7 +307,6 @@ def _sigmoid():
 def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
     """Steady-state I-V of an HH channel (every gate at x_inf), fitting its maximal
     conductance and battery; in ngspice it is the compiled channel under a DC sweep."""
-    from devicekit.models.cards import load_model
 
     if isinstance(channel, str):
         model_name, _, channel_name = channel.partition(":")
@@ -330,8 +330,6 @@ def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
         return area * steady_state_current(with_values(values), env, v)
 
     def spice_check(values, v):
-        from devicekit.analyses import DCSweep
-        from devicekit.simulation import simulate
 
         membrane = as_membrane(with_values(values), area=area, temperature=temperature)
         points = tuple(float(x) for x in v)
@@ -404,7 +402,6 @@ def _conical(nodes: int = 32):
         return start
 
     def spice_check(values, v):
-        from devicekit.fit.spice import evaluate_expression_in_spice
 
         rate = ConicalRate(
             values["delta_g"], values["peclet_per_volt"], values["radius_ratio"], nodes

@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from devicekit.errors import InvalidInput
+from devicekit.fit.spice import fitted_card
+from devicekit.measurements.loader import column_unit
+from devicekit.plotting import axis_label, axis_scale, new_figure, save_figure
+from devicekit.text import format_table
+
 __all__ = ["FitResult"]
 
 
@@ -136,10 +142,7 @@ class FitResult:
             lines += ["| " + " | ".join(r) + " |" for r in self._rows()]
             return "\n".join([*lines, "", stats, *(f"- warning: {w}" for w in self.warnings)])
         if format != "text":
-            from devicekit.errors import InvalidInput
-
             raise InvalidInput(f"report format {format!r}: choose text, markdown or json")
-        from devicekit.text import format_table
 
         text = f"{title}\n{format_table(headers, self._rows())}\n{stats}"
         return text + "".join(f"\nwarning: {w}" for w in self.warnings)
@@ -149,8 +152,6 @@ class FitResult:
 
     def plot(self, path=None, *, force: bool = False):
         """Data and fit, with a residual panel below; saved to ``path`` if given."""
-        from devicekit.measurements.loader import column_unit
-        from devicekit.plotting import axis_label, axis_scale, new_figure
 
         figure = new_figure(figsize=(7, 5))
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
@@ -172,8 +173,6 @@ class FitResult:
         bottom.set_xlabel(axis_label(self.model.x, x_unit))
         figure.tight_layout()
         if path is not None:
-            from devicekit.plotting import save_figure
-
             save_figure(figure, path, force)
         return figure
 
@@ -197,7 +196,6 @@ class FitResult:
 
     def to_card(self) -> str:
         """A model card (TOML) of the fitted model, with the fit's provenance."""
-        from devicekit.fit.spice import fitted_card
 
         return fitted_card(self)
 

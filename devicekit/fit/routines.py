@@ -7,11 +7,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from devicekit.analyses import Op
+from devicekit.electrochem import ghk_voltage
 from devicekit.errors import DataFormatError, InvalidInput
+from devicekit.expr import Num, Sym, exp
 from devicekit.fit.core import fit
 from devicekit.fit.models import FitModel, ParameterSpec
 from devicekit.fit.result import FitResult
-from devicekit.models.kinetics import rate_expression
+from devicekit.models.channels import GHKChannel
+from devicekit.models.ions import get_ion
+from devicekit.models.kinetics import RateFunction, rate_expression
+from devicekit.models.membrane import Membrane
+from devicekit.simulation import simulate
+from devicekit.spice.compiler import num
+from devicekit.spice.engine import engine
 
 __all__ = ["KineticsResult", "fit_hh_kinetics", "fit_permeability_ratios"]
 
@@ -49,8 +58,6 @@ def fit_permeability_ratios(
         membrane of GHK channels with the fitted permeabilities and reads its zero-current
         potential from an ngspice operating point.
     """
-    from devicekit.electrochem import ghk_voltage
-    from devicekit.models.ions import get_ion
 
     e = np.asarray(reversal_potentials, dtype=float)
     ions = sorted(inside)
@@ -79,11 +86,6 @@ def fit_permeability_ratios(
 
     def spice_check(values, index):
         import dataclasses
-
-        from devicekit.analyses import Op
-        from devicekit.models.channels import GHKChannel
-        from devicekit.models.membrane import Membrane
-        from devicekit.simulation import simulate
 
         p = permeabilities(values) * 1e-6  # absolute scale does not move the zero
         channels = tuple(
@@ -143,7 +145,6 @@ class KineticsResult:
         """Fit a rate-function form (``exp``, ``sigmoid``, ``exp_linear``) to alpha(V) or
         beta(V); returns a FitResult whose parameters are amplitude [1/s], midpoint and
         scale [V]."""
-        from devicekit.models.kinetics import RateFunction
 
         v = self.table.index.to_numpy()
         y = self.table[which].to_numpy()
@@ -185,7 +186,6 @@ def _rate_expression(form, amplitude, midpoint, scale):
 
 def _trace_model(power: int, g0: float, g_max: float) -> FitModel:
     """g(t) = [g_inf^(1/p) - (g_inf^(1/p) - g0^(1/p)) exp(-t/tau)]^p (HH 1952, eq. 10-11)."""
-    from devicekit.expr import Num, Sym, exp
 
     t = Sym("v")  # the independent variable, here time [s]
     root0 = g0 ** (1.0 / power)
@@ -224,8 +224,6 @@ def _trace_model(power: int, g0: float, g_max: float) -> FitModel:
 def _trace_in_spice(power, g0, g_max, g_inf, tau, times):
     """The gate ODE dx/dt = (x_inf - x)/tau on a 1 F state node in ngspice, from x0, with
     g = g_max x^p; read at the given times."""
-    from devicekit.spice.compiler import num
-    from devicekit.spice.engine import engine
 
     x0, x_inf = (g0 / g_max) ** (1.0 / power), (g_inf / g_max) ** (1.0 / power)
     tstop = float(np.max(times))

@@ -13,6 +13,8 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import SPICE_FUNCTIONS, to_spice
 from devicekit.models.cards import card_text
 from devicekit.spice.compiler import num
+from devicekit.spice.engine import engine
+from devicekit.spice.netlist import exact_voltages
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,7 +27,6 @@ __all__ = ["evaluate_expression_in_spice", "evaluate_in_spice", "expression_netl
 def expression_netlist(expression, voltages, label: str = "model") -> str:
     """A netlist evaluating ``expression`` (of v) at each voltage by a DC sweep of a B voltage
     source; the voltages come from an index mapped through pwl(), so they are exact."""
-    from devicekit.spice.netlist import exact_voltages
 
     voltages = np.asarray(voltages, dtype=float)
     return (
@@ -48,7 +49,6 @@ def expression_netlist(expression, voltages, label: str = "model") -> str:
 
 def evaluate_expression_in_spice(expression, voltages, label: str = "model") -> np.ndarray:
     """ngspice's value of ``expression`` at each voltage (any order)."""
-    from devicekit.spice.engine import engine
 
     voltages = np.asarray(voltages, dtype=float)
     order = np.argsort(voltages, kind="stable")

@@ -23,7 +23,7 @@ import numpy as np
 from devicekit.errors import DataFormatError, UnitError, quote
 from devicekit.io import read_regular, regular_file
 from devicekit.tomltext import load_toml
-from devicekit.units import unit_factor
+from devicekit.units import KINDS, unit_factor
 
 __all__ = ["CANONICAL_COLUMNS", "column_unit", "load_measurement"]
 
@@ -421,7 +421,6 @@ def _decimal_hint(cells, delimiter, decimal) -> str:
 
 def column_unit(name: str) -> str:
     """The SI unit of a canonical column (``current`` -> ``A``); ``""`` for any other name."""
-    from devicekit.units import KINDS
 
     kind = CANONICAL_COLUMNS.get(name)
     return KINDS[kind][0] if kind else ""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from devicekit.errors import InvalidInput
 from devicekit.models.channels import HHChannel, OhmicChannel
+from devicekit.models.iontronic import ConicalChannel
 from devicekit.models.kinetics import Gate, RateFunction
 from devicekit.models.membrane import Membrane
 
@@ -116,7 +117,6 @@ def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
 
     A two-terminal device in its own units (S, F, A), with a negligible 1 aF across it.
     """
-    from devicekit.models.iontronic import ConicalChannel
 
     geometry = geometry or ConicalChannel()
     gate = Gate("x", 1, inf=geometry.rate(), tau=RateFunction("constant", geometry.tau))
@@ -176,7 +176,6 @@ def iontronic_neuron() -> Membrane:
     batteries and the branch ratio were chosen so that the fast subsystem is bistable with rest
     on its lower branch (rest -0.667 V), which makes the response all-or-none.
     """
-    from devicekit.models.iontronic import ConicalChannel
 
     fast, slow = ConicalChannel(length=10e-6), ConicalChannel(length=60e-6)
     g0 = fast.bulk_conductance

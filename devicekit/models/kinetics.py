@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError, quote
-from devicekit.expr import Expr, Fn, Num, Op, Sym, evaluate, exp, exprel, parse_expression
+from devicekit.expr import Expr, Num, Sym, evaluate, exp, exprel, parse_expression, substitute
 from devicekit.models.parameters import both, card, quantity
 
 __all__ = ["FORMS", "ROLE_KINDS", "Gate", "RateFunction", "rate_expression"]
@@ -83,7 +83,7 @@ class RateFunction:
             return Num(self.amplitude)
         if self.form == "expression":
             parsed = parse_expression(self.expression, {"v"}, where="rate expression")
-            return _substitute(parsed, {"v": v})
+            return substitute(parsed, {"v": v})
         return rate_expression(self.form, self.amplitude, self.midpoint, self.scale, v)
 
     def __call__(self, v):
@@ -117,16 +117,6 @@ def rate_expression(form: str, amplitude, midpoint, scale, v: Expr = V) -> Expr:
     if form == "exp_linear":
         return amplitude / exprel(-x)
     raise ModelCardError(f"rate form {form!r}: choose exp, sigmoid or exp_linear")
-
-
-def _substitute(expr: Expr, values: dict[str, Expr]) -> Expr:
-    if isinstance(expr, Sym):
-        return values.get(expr.name, expr)
-    if isinstance(expr, Op):
-        return Op(expr.op, tuple(_substitute(a, values) for a in expr.args))
-    if isinstance(expr, Fn):
-        return Fn(expr.name, tuple(_substitute(a, values) for a in expr.args))
-    return expr
 
 
 #: channel and gate names become SPICE node names: ASCII identifiers of at most this length

@@ -18,7 +18,7 @@ from types import MappingProxyType
 import numpy as np
 
 from devicekit.errors import InvalidInput, ModelCardError, SimulationError, quote
-from devicekit.expr import Sym, to_text
+from devicekit.expr import Sym, evaluate, to_text
 from devicekit.models.channels import Environment
 from devicekit.models.definition import MembraneEquations, define
 from devicekit.models.parameters import quantity
@@ -182,7 +182,6 @@ class Membrane:
         +200 mV and across the channels' batteries: a tau <= 0, or alpha + beta < 0 (such a
         state runs away, or needs infinitely many steps). Where a rate overflows, the time
         constant is not judged: that voltage may never be reached."""
-        from devicekit.expr import evaluate
 
         batteries = [b for b in self.equations().batteries.values() if np.isfinite(b)]
         grid = np.linspace(min([-0.2, *batteries]) - 0.1, max([0.2, *batteries]) + 0.1, 2001)
@@ -214,7 +213,6 @@ class Membrane:
         at their steady state. The search spans the channels' batteries (a rest lies between
         the extreme reversal potentials), and picks the most negative stable root
         (dI/dV > 0)."""
-        from devicekit.expr import evaluate
 
         eq = self.equations()
         substitute = {s: eq.steady_states[s] for s in eq.states}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from devicekit.analyses import DCSweep, Op, Transient
+from devicekit.errors import InvalidInput
+from devicekit.expr import evaluate
 from devicekit.spice.compiler import Formulation, compile_membrane, num
 
 __all__ = ["Testbench", "testbench"]
@@ -45,8 +47,6 @@ def _stimulus_lines(model, tstop: float) -> list[str]:
 def _nodeset(model, sub, clamp_voltage: float | None) -> str:
     """A ``.nodeset`` line: Newton's starting point (rest, or the steady state at the clamp
     voltage), computed natively. It only seeds the iteration; the answer is ngspice's own."""
-    from devicekit.errors import InvalidInput
-    from devicekit.expr import evaluate
 
     eq = model.equations()
     if clamp_voltage is None:

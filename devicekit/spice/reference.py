@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from devicekit.analyses import Transient
+from devicekit.io import write_text_atomic
 from devicekit.models.builtin import BUILTIN_MODELS, builtin_model
 from devicekit.models.stimuli import Pulse, SineClamp
 from devicekit.spice.compiler import compile_membrane
@@ -44,7 +45,6 @@ def reference_files() -> dict[str, str]:
 
 def write_reference_files(folder) -> list[Path]:
     """Write (or rewrite) the reference files into ``folder``; returns the paths written."""
-    from devicekit.io import write_text_atomic
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

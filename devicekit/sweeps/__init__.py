@@ -24,9 +24,20 @@ import sys
 import time
 from pathlib import Path
 
+from devicekit.analyses import check_timeout
 from devicekit.errors import InvalidInput, SweepError
-from devicekit.io import check_outputs, input_files, same_file
-from devicekit.sweeps.space import LogNormal, Normal, Uniform, parse_distribution
+from devicekit.io import check_outputs, input_files, same_file, write_bytes_atomic
+from devicekit.simulation import _analysis, as_membrane
+from devicekit.sweeps.measures import check_measures
+from devicekit.sweeps.runner import Checkpoint, SweepSpec, connect_scheduler, run_points
+from devicekit.sweeps.space import (
+    LogNormal,
+    Normal,
+    Uniform,
+    check_path,
+    parse_distribution,
+    sweep_points,
+)
 
 __all__ = [
     "SCHEDULER_VARIABLE",
@@ -125,11 +136,6 @@ def sweep(
     Worker processes start fresh interpreters (``spawn``); a script calling ``sweep`` with
     workers must protect its top level with ``if __name__ == "__main__":``.
     """
-    from devicekit.analyses import check_timeout
-    from devicekit.simulation import _analysis, as_membrane
-    from devicekit.sweeps.measures import check_measures
-    from devicekit.sweeps.runner import Checkpoint, SweepSpec, connect_scheduler, run_points
-    from devicekit.sweeps.space import check_path, sweep_points
 
     membrane = as_membrane(model)
     if stimuli is not None:
@@ -324,8 +330,6 @@ def _assemble(points, records: dict):
 def write_table(frame, path, *, force: bool = False) -> Path:
     """Write a sweep table atomically as Parquet or CSV (by the file's suffix)."""
     import io
-
-    from devicekit.io import write_bytes_atomic
 
     path = Path(path)
     if path.suffix.lower() == ".parquet":

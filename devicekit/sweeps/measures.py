@@ -25,12 +25,12 @@ import math
 import numpy as np
 
 from devicekit.errors import InvalidInput
+from devicekit.spikes import summarize
 
 __all__ = ["DEFAULT_MEASURES", "MEASURES", "check_measures", "measure"]
 
 
 def _summary(frame):
-    from devicekit.spikes import summarize
 
     return summarize(frame)
 

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devicekit.errors import CheckpointWarning, DataFormatError, InvalidInput, SweepError
+from devicekit.simulation import simulate
+from devicekit.sweeps.measures import measure
+from devicekit.sweeps.space import apply_values
 
 __all__ = ["Checkpoint", "SweepSpec", "evaluate_point", "run_points"]
 
@@ -58,9 +61,6 @@ class SweepSpec:
 def evaluate_point(spec: SweepSpec, index: int, values: dict) -> dict:
     """Run one point. A failure of any kind is recorded with its message, not raised, so that the
     rest of the sweep goes on."""
-    from devicekit.simulation import simulate
-    from devicekit.sweeps.measures import measure
-    from devicekit.sweeps.space import apply_values
 
     start = time.perf_counter()
     try:
