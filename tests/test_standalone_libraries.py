@@ -53,10 +53,11 @@ X1 vm 0 {spice_name(model.name)}
 
 
 #: model -> (step amplitude [A], delay [s], tstop [s], max step [s], spike threshold [V]);
-#: 10 uA/cm2 and 45 uA/cm2 on the 1 cm2 membranes (0.1 and 0.45 A/m2 times 1e-4 m2)
+#: 10, 45 and 100 uA/cm2 on the 1 cm2 membranes (0.1, 0.45 and 1 A/m2 times 1e-4 m2)
 TRANSIENTS = {
     "hh-squid": (1e-5, 5e-3, 0.05, 10e-6, 0.0),
     "morris-lecar": (4.5e-5, 5e-3, 0.3, 10e-6, 0.0),
+    "morris-lecar-ii": (1e-4, 5e-3, 0.3, 10e-6, 0.0),
     "iontronic-neuron": (0.5e-12, 0.05, 1.0, 1e-4, 0.0),
 }
 

@@ -107,9 +107,14 @@ def thermal_voltage(temperature=310.15, constants: Constants = CODATA):
        2018", Rev. Mod. Phys. 93, 025010 (2021). doi:10.1103/RevModPhys.93.025010
     """
     if isinstance(temperature, Expr):  # a symbol of a device definition: an expression
-        return constants.boltzmann * temperature / constants.elementary_charge
-    temperature = check_temperature(temperature)
-    return _scalar(constants.boltzmann * temperature / constants.elementary_charge)
+        return kt_over_e(temperature, constants)
+    return _scalar(kt_over_e(check_temperature(temperature), constants))
+
+
+def kt_over_e(temperature, constants: Constants = CODATA):
+    """k_B T / e for a checked temperature (array or expression): the one place devicekit
+    writes the thermal voltage; :func:`thermal_voltage` is its checked, public form."""
+    return constants.boltzmann * temperature / constants.elementary_charge
 
 
 def boltzmann_ratio(energy_difference, temperature=310.15, constants: Constants = CODATA):

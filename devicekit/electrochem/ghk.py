@@ -17,7 +17,7 @@ from devicekit.electrochem._checks import (
     check_temperature,
     check_valence,
 )
-from devicekit.electrochem.constants import CODATA, Constants, _scalar
+from devicekit.electrochem.constants import CODATA, Constants, _scalar, kt_over_e
 from devicekit.errors import InvalidInput
 
 __all__ = ["exprel", "ghk_current_density", "ghk_current_expr", "ghk_voltage"]
@@ -101,7 +101,7 @@ def ghk_current_density(
     z = check_valence(z)
     temperature = check_temperature(temperature)
     faraday = constants.faraday
-    u = z * v * constants.elementary_charge / (constants.boltzmann * temperature)
+    u = z * v / kt_over_e(temperature, constants)
     return _scalar(p * z * faraday * _ghk_flux_factor(u, c_in, c_out))
 
 
@@ -202,7 +202,7 @@ def ghk_voltage(
             "permeability is 0 for every ion, so the GHK potential is undefined; give at least "
             "one positive permeability"
         )
-    thermal = constants.boltzmann * temperature / constants.elementary_charge
+    thermal = kt_over_e(temperature, constants)
     # only ratios of permeabilities matter: scale them to at most 1, so that 1e308 m/s cannot
     # overflow the sums (and concentrations by their largest, for the same reason)
     p = p / np.max(p, axis=-1, keepdims=True)

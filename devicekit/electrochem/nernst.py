@@ -19,7 +19,7 @@ from devicekit.electrochem._checks import (
     check_temperature,
     check_valence,
 )
-from devicekit.electrochem.constants import CODATA, Constants, _scalar
+from devicekit.electrochem.constants import CODATA, Constants, _scalar, kt_over_e
 
 __all__ = ["driving_force", "nernst_potential", "ohmic_current"]
 
@@ -90,7 +90,7 @@ def nernst_potential(
     temperature = check_temperature(temperature, plausible=plausible)
     gamma_in = check_positive_coefficient(activity_coefficient_in, "activity_coefficient_in")
     gamma_out = check_positive_coefficient(activity_coefficient_out, "activity_coefficient_out")
-    thermal = constants.boltzmann * temperature / constants.elementary_charge
+    thermal = kt_over_e(temperature, constants)
     # log of a ratio of products, written as a sum of logs so that extreme ratios do not overflow
     log_ratio = np.log(c_out) - np.log(c_in) + np.log(gamma_out) - np.log(gamma_in)
     return _scalar(thermal / z * log_ratio)

@@ -19,7 +19,7 @@ from devicekit.electrochem._checks import (
     check_nonnegative,
     check_temperature,
 )
-from devicekit.electrochem.constants import CODATA, Constants, _scalar
+from devicekit.electrochem.constants import CODATA, Constants, _scalar, kt_over_e
 from devicekit.errors import InvalidInput
 
 __all__ = ["chord_conductance_potential", "mullins_noda_potential", "pump_resting_potential"]
@@ -169,7 +169,7 @@ def mullins_noda_potential(
     r = float(coupling_ratio)
     if not (np.isfinite(r) and r > 0):
         raise InvalidInput(f"coupling_ratio = {coupling_ratio!r} must be > 0 (1.5 for Na/K)")
-    thermal = constants.boltzmann * temperature / constants.elementary_charge
+    thermal = kt_over_e(temperature, constants)
     numerator = r * p_k * k_out + p_na * na_out
     denominator = r * p_k * k_in + p_na * na_in
     return _scalar(thermal * (np.log(numerator) - np.log(denominator)))

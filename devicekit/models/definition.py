@@ -2,8 +2,10 @@
 
 :func:`define` turns a membrane compartment into a :class:`Definition`: its pins, its parameters
 (with unit, kind, bounds and whether they are per area, read from the dataclass field metadata),
-its internal states with their rest values, and its equations as expression trees over
-*parameter symbols*, states and the membrane voltage ``v``. Values are bound separately:
+its internal states with their steady states (from which the model's rest follows,
+:meth:`~devicekit.models.membrane.Membrane.resting_state`), and its equations as expression
+trees over *parameter symbols*, states and the membrane voltage ``v``. Values are bound
+separately:
 
 * :meth:`Definition.bind` substitutes the values and folds constants, for the numpy backend;
 * the SPICE and Verilog-A printers print the same trees with the parameters as ``params:`` and
