@@ -20,10 +20,11 @@ class MemristorSummary:
     ----------
     g_min, g_max : float
         Smallest and largest normalised conductance g/g0 (its state) over the run [-].
-    loop_area : float
+    loop_area : float or None
         The area enclosed by the I-V curve over the last full period, |closed integral of
         I dV| [W] (V times A): zero for a resistor, the memristor's hysteresis otherwise.
-    period : float
+        None under a clamp that is not periodic.
+    period : float or None
         The period the loop was taken over [s].
     state : str
         The column of the state that is g/g0.
@@ -31,8 +32,8 @@ class MemristorSummary:
 
     g_min: float
     g_max: float
-    loop_area: float
-    period: float
+    loop_area: float | None
+    period: float | None
     state: str
 
     def as_dict(self) -> dict:
@@ -45,16 +46,20 @@ class MemristorSummary:
 
 
 def memristor_summary(frame, model) -> MemristorSummary:
-    """Conductance range and loop area of a memristor's transient under a sine clamp."""
-    clamps = [s for s in model.stimuli if s.is_clamp and hasattr(s, "frequency")]
+    """Conductance range of a memristor's transient under a voltage clamp, and the area of its
+    I-V loop over the last period when the clamp is periodic (a sine)."""
+    clamps = [s for s in model.stimuli if s.is_clamp]
     if not clamps or "clamp_current" not in frame:
         raise InvalidInput(
-            f"{model.name} is a memristor: drive it with a periodic voltage clamp, such as "
+            f"{model.name} is a memristor: drive it with a voltage clamp, such as "
             "--clamp sine:1.5V:19.1Hz, to see its conductance range and I-V loop"
         )
     states = [c for c in frame.columns if c not in ("v", "clamp_current", "stimulus")]
     if not states:
         raise InvalidInput(f"{model.name} has no internal state to report as g/g0")
+    x = frame[states[0]].to_numpy(dtype=float)
+    if not hasattr(clamps[0], "frequency"):  # a level or steps: no loop to enclose
+        return MemristorSummary(float(x.min()), float(x.max()), None, None, states[0])
     period = 1.0 / clamps[0].frequency
     t = frame.index.to_numpy(dtype=float)
     if t[-1] - t[0] < period:
@@ -62,7 +67,6 @@ def memristor_summary(frame, model) -> MemristorSummary:
             f"the run of {t[-1] * 1e3:g} ms is shorter than one period of the clamp "
             f"({period * 1e3:g} ms); give a longer --tstop"
         )
-    x = frame[states[0]].to_numpy(dtype=float)
     # exactly the last period, on a uniform grid of 20 000 intervals: I interpolated linearly
     # between the samples, V the clamp's own sine, so the loop closes exactly
     grid = np.linspace(t[-1] - period, t[-1], 20_001)

@@ -100,3 +100,17 @@ def test_devices_are_in_their_own_units(tmp_path):
     assert data["spike_count"] >= 1
     result = run_cli("simulate", "iontronic-neuron", "--stim", "10uA/cm2")
     assert result.returncode != 0 and "currents (0.05pA" in result.stderr
+
+
+def test_a_memristor_needs_a_voltage_clamp_and_says_so_before_running():
+    result = run_cli("simulate", "conical-memristor")
+    assert result.returncode == 2 and "--clamp sine:1.5V:19.1Hz" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    # under a level there is no loop: the steady g/g0 at +0.5 V, equal to g_inf(0.5 V)/g0
+    data = _cli("conical-memristor", "--clamp", "0.5V", "--tstop", "50ms")
+    model = builtin_model("conical-memristor")
+    expected = float(model.channels[0].gates[0].inf(0.5))
+    assert data["loop_area_W"] is None
+    # ngspice's operating point and transient hold the state at its steady value (1e-9)
+    assert data["g_over_g0_min"] == pytest.approx(expected, rel=1e-9)
+    assert data["g_over_g0_max"] == pytest.approx(expected, rel=1e-9)

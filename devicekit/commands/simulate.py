@@ -121,6 +121,11 @@ def _simulate(args) -> int:
         stimuli = [_clamp(args.clamp)]
     elif not stimuli and model.device == "memristor":
         stimuli = list(model.stimuli)
+    if model.device == "memristor" and not any(s.is_clamp for s in stimuli):
+        raise InvalidInput(  # before the run, not after it
+            f"{model.name} is a memristor: give a voltage clamp, such as --clamp "
+            "sine:1.5V:19.1Hz (its I-V loop) or --clamp 0.5V (its steady conductance)"
+        )
     frame = simulate(
         model,
         Transient(tstop, preset=args.preset),
@@ -147,9 +152,12 @@ def _simulate(args) -> int:
         lines = [
             f"{model.name}: memristor under {args.clamp or 'its clamp'} for {tstop * 1e3:g} ms",
             f"  g/g0 from {found.g_min:.6g} to {found.g_max:.6g}",
-            f"  I-V loop area {found.loop_area:.6g} W over the last period "
-            f"({found.period * 1e3:.6g} ms)",
         ]
+        if found.loop_area is not None:
+            lines.append(
+                f"  I-V loop area {found.loop_area:.6g} W over the last period "
+                f"({found.period * 1e3:.6g} ms)"
+            )
     else:
         summary = summarize(frame)
         data.update(summary.as_dict())
