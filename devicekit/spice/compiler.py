@@ -16,10 +16,16 @@ tau) on a node of its own, a B voltage source driven by a copy of the membrane p
 one node, and the gate equations become bilinear. In the benchmark (bench/README.md) this makes
 a step cheaper and, at the same step size, more accurate than writing the rates inline.
 
-Every expression comes from the model's own equations (:mod:`devicekit.expr`), so the circuit
-computes what the numpy evaluation computes. The removable 0/0 points (exp_linear rates at their
+Every expression is printed from the model's one parametric definition
+(:meth:`~devicekit.models.membrane.Membrane.definition`), so the circuit computes what the numpy
+evaluation computes. A test bench prints the parameters as numbers; an exported library
+(``Formulation(parameters=True)``) prints them as ``params:`` of the ``.subckt`` (derived ones,
+such as the Q10 factors, as ``.param`` inside it) and seeds Newton's iteration with a
+``.nodeset`` of every internal node at the default rest, so that it finds its operating point
+from a netlist that only includes it. The removable 0/0 points (exp_linear rates at their
 midpoint, GHK at 0 V) call ``dk_exprel``, a ``.func`` with a Taylor branch, defined inside the
-subcircuit so that it is self-contained.
+subcircuit so that it is self-contained; the dialect (ngspice or LTspice) comes from the
+function registry (:mod:`devicekit.expr.functions`).
 """
 
 from __future__ import annotations

@@ -63,9 +63,9 @@ class Context:
     role: str | None = None
 
 
-def _kind(owner, item, context: Context, flags: dict | None = None) -> str | None:
-    """The quantity kind of field ``item`` of ``owner`` (a class when reading, with the flags
-    its alternative units set), or None when it is no quantity."""
+def _kind(owner, item, context: Context) -> str | None:
+    """The quantity kind of field ``item`` of ``owner`` (an instance when writing, a class when
+    reading), or None when it is no quantity or its kind follows its unit (alternatives)."""
     described = describe(owner, item.name)
     if described is None:
         return None
