@@ -56,6 +56,16 @@ _LAZY = {
     "Op": "devicekit.analyses",
     "DCSweep": "devicekit.analyses",
     "Transient": "devicekit.analyses",
+    "Circuit": "devicekit.circuits",
+    "Resistor": "devicekit.circuits",
+    "Capacitor": "devicekit.circuits",
+    "VoltageSource": "devicekit.circuits",
+    "CurrentSource": "devicekit.circuits",
+    "ChemicalSynapse": "devicekit.circuits",
+    "DC": "devicekit.models.stimuli",
+    "Pulse": "devicekit.models.stimuli",
+    "Sine": "devicekit.models.stimuli",
+    "StepTrain": "devicekit.models.stimuli",
 }
 _SUBMODULES = {
     "electrochem",
@@ -91,6 +101,14 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from devicekit.analyses import DCSweep, Op, Transient  # noqa: F401
+    from devicekit.circuits import (  # noqa: F401
+        Capacitor,
+        ChemicalSynapse,
+        Circuit,
+        CurrentSource,
+        Resistor,
+        VoltageSource,
+    )
     from devicekit.electrochem.activity import (  # noqa: F401
         activity_coefficient,
         davies,
@@ -120,6 +138,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from devicekit.measurements.loader import load_measurement  # noqa: F401
     from devicekit.models.cards import load_model, save_model  # noqa: F401
     from devicekit.models.ions import STANDARD_SOLUTIONS, Ion, get_ion, get_solution  # noqa: F401
+    from devicekit.models.stimuli import DC, Pulse, Sine, StepTrain  # noqa: F401
     from devicekit.simulation import simulate  # noqa: F401
     from devicekit.spikes import fi_curve, find_threshold, spike_times  # noqa: F401
     from devicekit.units import parse_quantity  # noqa: F401

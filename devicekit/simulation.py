@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
+from devicekit.circuits import Circuit, simulate_circuit
 from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
@@ -109,6 +110,15 @@ def simulate(
     >>> from devicekit.models.stimuli import Pulse
     >>> df = simulate("hh-squid", "tran", tstop=0.05, stimuli=[Pulse(0.1)])  # 10 uA/cm2
     """
+    if isinstance(model, Circuit):
+        if stimuli is not None:
+            raise InvalidInput("a circuit has its sources as instances; add them with c.add()")
+        check_timeout(timeout)
+        frame = simulate_circuit(
+            model, _analysis(analysis, analysis_options), backend=backend, timeout=timeout
+        )
+        frame.attrs.update(analysis=repr(analysis), backend=backend)
+        return frame
     membrane = as_membrane(model)
     if stimuli is not None:
         membrane = membrane.with_stimuli(*stimuli)

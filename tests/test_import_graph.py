@@ -14,6 +14,7 @@ LAYERS = [
     ["devicekit.models"],
     ["devicekit.spice", "devicekit.native", "devicekit.export"],
     [
+        "devicekit.circuits",
         "devicekit.simulation",
         "devicekit.spikes",
         "devicekit.summaries",
@@ -53,7 +54,19 @@ def _graph() -> dict[str, set[str]]:
                 names = [alias.name for alias in node.names]
             else:
                 continue
-            targets |= {resolve(n) for n in names if n.split(".")[0] == "devicekit"}
+            for n in names:
+                if n.split(".")[0] != "devicekit":
+                    continue
+                target = resolve(n)
+                targets.add(target)
+                # importing a.b.c runs the package a.b first: that is an edge too (except to
+                # the importer's own packages, which are initialised already)
+                parts = target.split(".")
+                targets |= {
+                    package
+                    for package in (".".join(parts[:k]) for k in range(2, len(parts)))
+                    if not (name == package or name.startswith(package + "."))
+                }
         # the package root holds __version__ and lazy (PEP 562) names only
         graph[name] = targets - {name, "devicekit"}
     return graph

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from devicekit.analyses import Op, Transient
+from devicekit.circuits.builtin import BUILTIN_CIRCUITS
+from devicekit.circuits.cards import find_circuit
 from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
+from devicekit.commands.circuits import simulate_circuit_command
 from devicekit.errors import InvalidInput, UnitError
 from devicekit.io import check_outputs, input_files, write_text_atomic
 from devicekit.models.builtin import BUILTIN_MODELS
 from devicekit.models.cards import load_model
+from devicekit.models.paths import apply_values, value_parser
 from devicekit.models.stimuli import Pulse, SineClamp, VoltageClamp
 from devicekit.plotting import TRACE_UNITS, plot_transient, save_figure
 from devicekit.simulation import simulate
 from devicekit.spikes import summarize
 from devicekit.summaries import memristor_summary
-from devicekit.sweeps.space import apply_values, value_parser
 from devicekit.text import format_table
 from devicekit.units import parse_quantity
 
@@ -21,7 +24,12 @@ from devicekit.units import parse_quantity
 def _models(args) -> int:
 
     rows = [[name, description] for name, (_, description) in BUILTIN_MODELS.items()]
-    data = {"models": [{"name": n, "description": d} for n, d in rows]}
+    circuits = [[name, f"circuit: {d}"] for name, (_, d, _) in BUILTIN_CIRCUITS.items()]
+    data = {
+        "models": [{"name": n, "description": d} for n, d in rows],
+        "circuits": [{"name": n, "description": d} for n, (_, d, _) in BUILTIN_CIRCUITS.items()],
+    }
+    rows += circuits
     text = format_table(["model", "description"], rows)
     text += "\n\nA model card (.toml) works wherever a name does; see 'devicekit export'."
     emit(args, data, text)
@@ -99,6 +107,10 @@ def _simulate(args) -> int:
 
     timeout = timeout_of(args)
     _check_outputs(args)  # refuse before a long run, not after it
+    found = find_circuit(args.model)
+    if found is not None:
+        args.timeout_s = timeout
+        return simulate_circuit_command(args, *found)
     model = _overrides(args, load_model(args.model))
     if args.stim and args.clamp:
         raise InvalidInput("give --stim (a current) or --clamp (a voltage), not both")
@@ -111,7 +123,7 @@ def _simulate(args) -> int:
         )
         emit(args, {"model": model.name, "operating_point": row}, f"{model.name} at rest\n{text}")
         return 0
-    tstop = parse_quantity(args.tstop, "time", name="--tstop")
+    tstop = parse_quantity(args.tstop or "100ms", "time", name="--tstop")
     delay = parse_quantity(args.stim_delay, "time", name="--stim-delay")
     width = (
         parse_quantity(args.stim_width, "time", name="--stim-width") if args.stim_width else None
@@ -208,9 +220,14 @@ def register(commands, formatter) -> None:
         "  devicekit simulate mycell.toml --analysis op\n"
         "  devicekit simulate hh-squid --temperature 18.5degC --set k.conductance=30mS/cm2 "
         "--stim 10uA/cm2\n"
-        "  devicekit simulate conical-memristor --clamp sine:1.5V:19.1Hz --tstop 200ms",
+        "  devicekit simulate conical-memristor --clamp sine:1.5V:19.1Hz --tstop 200ms\n"
+        "  devicekit simulate hh-pair --json          (a circuit: spikes per instance)\n"
+        "  devicekit simulate pair.toml --plot pair.png",
     )
-    p.add_argument("model", help="built-in model name (devicekit models) or a card (.toml)")
+    p.add_argument(
+        "model",
+        help="built-in model or circuit (devicekit models), a model card or a circuit card",
+    )
     p.add_argument(
         "--analysis",
         choices=["tran", "op"],
@@ -232,7 +249,9 @@ def register(commands, formatter) -> None:
     )
     p.add_argument("--stim-delay", default="0ms", metavar="T", help="step onset (default 0ms)")
     p.add_argument("--stim-width", metavar="T", help="step duration (default: to the end)")
-    p.add_argument("--tstop", default="100ms", metavar="T", help="duration (default 100ms)")
+    p.add_argument(
+        "--tstop", metavar="T", help="duration (default 100ms, or the circuit card's tstop)"
+    )
     p.add_argument(
         "--preset",
         choices=["accurate", "balanced", "fast"],

@@ -61,6 +61,8 @@ class Context:
 
     absolute: bool = False
     role: str | None = None
+    #: the waveform of a voltage source: its "currents" are volts
+    voltage_source: bool = False
 
 
 def _kind(owner, item, context: Context) -> str | None:
@@ -75,6 +77,8 @@ def _kind(owner, item, context: Context) -> str | None:
         if isinstance(owner, type):
             return None  # decided by the alternatives when reading
         kind = described.kind(owner)
+        if context.voltage_source and kind in ("current", "current_density"):
+            return "voltage"
     else:
         kind = described.kind
     if context.absolute and described.per_area:
@@ -176,7 +180,7 @@ def _read(reader, cls, item, key: str, context: Context, flags: dict):
         return decode(reader.sub(key), options["nested"], inner)
     kind = _kind(cls, item, context)
     if kind is None and options["alternatives"]:
-        return _read_alternatives(reader, key, options["alternatives"], flags)
+        return _read_alternatives(reader, key, options["alternatives"], flags, context)
     many = "tuple" in str(item.type)
     if kind is None or kind == "dimensionless":
         if "str" in str(item.type):
@@ -190,14 +194,19 @@ def _read(reader, cls, item, key: str, context: Context, flags: dict):
     return reader.quantity(key, kind)
 
 
-def _read_alternatives(reader, key: str, alternatives: dict, flags: dict):
+def _read_alternatives(reader, key: str, alternatives: dict, flags: dict, context: Context):
     """A quantity whose unit decides a flag: a unit with "/" is a density (``uA/cm2``, the
     first alternative, per_area), else the last (a current, ``nA``). All the quantities of one
-    part must agree."""
+    part must agree. A voltage source's waveform is in volts (and absolute)."""
     values = reader.table[key]
     texts = values if isinstance(values, list) else [values]
     kinds = list(alternatives)
     kind = kinds[0] if any("/" in str(text) for text in texts) else kinds[-1]
+    if context.voltage_source:
+        flags.update(alternatives[kinds[-1]])
+        if isinstance(values, list):
+            return reader.quantities(key, "voltage")
+        return reader.quantity(key, "voltage")
     for name, value in alternatives[kind].items():
         if flags.get(name, value) != value:
             raise ModelCardError(

@@ -1,0 +1,123 @@
+"""A circuit as one ngspice netlist: one ``.subckt`` per device type, an instance line per
+device with its parameters, the elements and sources, and the analysis.
+
+Each membrane or synapse instance is joined to its first node through a 0 V source
+(``vsense_<instance>``), whose current is the instance's current ``i(<instance>)``: into the
+membrane's inside pin, or out of the synapse's postsynaptic pin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devicekit.analyses import Transient
+from devicekit.circuits.circuit import Circuit
+from devicekit.errors import InvalidInput
+from devicekit.models.membrane import Membrane
+from devicekit.spice.compiler import Formulation, compile_membrane, num, spice_name
+
+__all__ = ["CircuitNetlist", "circuit_netlist"]
+
+
+@dataclass
+class CircuitNetlist:
+    text: str
+    vectors: list[str]
+    #: vector -> column of the result
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+def _structure(definition):
+    """What makes two membrane definitions one subcircuit type: everything but the values."""
+    return (
+        tuple(definition.parameters),
+        tuple(definition.derived.items()),
+        tuple(definition.derivatives.items()),
+        tuple(definition.algebraic.items()),
+        tuple((k, t.current) for k, t in definition.channels.items()),
+        definition.area,
+    )
+
+
+def circuit_netlist(circuit: Circuit, analysis: Transient) -> CircuitNetlist:
+    """The netlist that runs a transient of ``circuit``."""
+    if not isinstance(analysis, Transient):
+        raise InvalidInput("a circuit runs a transient (dk.Transient(tstop)) for now")
+    circuit.check()
+    tstop = analysis.tstop
+    subckts: dict[object, tuple[str, object]] = {}  # structure key -> (name, base device)
+    texts, lines, columns = [], [], {}
+    for node in sorted(circuit.nodes):
+        columns[f"v({node.lower()})"] = f"v({node})"
+    for instance in circuit.instances.values():
+        name, device, nodes = instance.name, instance.device, instance.nodes
+        if isinstance(device, Membrane):
+            d = device.definition()
+            key = ("membrane", _structure(d))
+            if key not in subckts:
+                sub = spice_name(device.name)
+                sub = sub if all(s[0] != sub for s in subckts.values()) else f"{sub}_{name}".lower()
+                texts.append(compile_membrane(device, Formulation(parameters=True), sub).text)
+                subckts[key] = (sub, device)
+            sub, base = subckts[key]
+            base_values = base.definition().values()
+            params = " ".join(
+                f"{k}={num(v)}"
+                for k, v in d.values().items()
+                if k in d.parameters and v != base_values[k]
+            )
+            lines.append(f"vsense_{name} {nodes[0]} {name}__in 0")
+            lines.append(f"x{name} {name}__in {nodes[1]} {sub} {params}".rstrip())
+            for state in d.states:
+                columns[f"v(x{name}.{state.lower()})".lower()] = f"{name}.{state}"
+            columns[f"i(vsense_{name})".lower()] = f"i({name})"
+        elif instance.kind == "chemical-synapse":
+            key = ("chemical-synapse",)
+            if key not in subckts:
+                texts.append(device.subcircuit("dk_chemical_synapse"))
+                subckts[key] = ("dk_chemical_synapse", device)
+            params = " ".join(f"{k}={num(v)}" for k, v in device.parameters().items())
+            lines.append(f"vsense_{name} {nodes[1]} {name}__post 0")
+            lines.append(f"x{name} {nodes[0]} {name}__post {nodes[2]} dk_chemical_synapse {params}")
+            columns[f"v(x{name}.r)".lower()] = f"{name}.r"
+            columns[f"i(vsense_{name})".lower()] = f"i({name})"
+        else:
+            lines.append(device.spice(name, nodes, tstop))
+            if instance.kind == "vsource":
+                columns[f"i(v{name})".lower()] = f"i({name})"
+    step, reltol = analysis.settings
+    text = "\n".join(
+        [
+            f"* devicekit circuit '{circuit.name}': {len(circuit.instances)} instances",
+            *texts,
+            *lines,
+            f".options reltol={num(reltol)}",
+            ".save " + " ".join(columns),
+            f".tran {num(step)} {num(tstop)} 0 {num(step)}",
+            ".end",
+        ]
+    )
+    return CircuitNetlist(text + "\n", ["time", *columns], columns)
+
+
+def element_currents(circuit: Circuit, frame) -> dict:
+    """``i(<instance>)`` of resistors, capacitors and current sources, computed from the node
+    voltages and the waveforms (SPICE convention: from the first node to the second)."""
+    time = frame.index.to_numpy()
+    out = {}
+
+    def voltage(node):
+        return np.zeros_like(time) if node == "0" else frame[f"v({node})"].to_numpy()
+
+    for instance in circuit.instances.values():
+        a, b = instance.nodes[0], instance.nodes[-1]
+        if instance.kind == "resistor":
+            out[f"i({instance.name})"] = (voltage(a) - voltage(b)) / instance.device.resistance
+        elif instance.kind == "capacitor":
+            dv = np.gradient(voltage(a) - voltage(b), time)
+            out[f"i({instance.name})"] = instance.device.capacitance * dv
+        elif instance.kind == "isource":
+            out[f"i({instance.name})"] = instance.device.waveform.value(time)
+    return out
