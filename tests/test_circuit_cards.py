@@ -155,3 +155,11 @@ def test_exported_hh_pair_runs_unchanged_in_ngspice(tmp_path):
         assert len(theirs) == len(ours) == 1
         # the same netlist in ngspice -b and through PySpice: 0.01 ms (the bound)
         np.testing.assert_allclose(theirs, ours, atol=1e-5, rtol=0)
+
+
+def test_a_start_voltage_round_trips_through_a_card(tmp_path):
+    text = PAIR.replace('tstop = "30ms"', 'tstop = "30ms"\nstart = "-65mV"')
+    circuit, tstop = load_circuit(_card(tmp_path, text))
+    assert circuit.start == {"a": -0.065, "b": -0.065, "c": -0.065}
+    again, _ = parse_circuit_card(tomllib.loads(circuit_card_text(circuit, tstop)), "again")
+    assert again == circuit

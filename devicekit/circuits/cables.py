@@ -105,4 +105,6 @@ def hh_axon(compartments: int = 1000) -> Circuit:
         for c in base.channels
     )
     membrane = dataclasses.replace(base, name="hh-axon", channels=channels)
-    return cable(membrane, 1e-3, 1e-6, compartments, 1.0, name="hh-axon", current=1e-10)
+    axon = cable(membrane, 1e-3, 1e-6, compartments, 1.0, name="hh-axon", current=1e-10)
+    axon.start_at(-0.065)  # as Rallpack 3: -65 mV everywhere, gates at steady state there
+    return axon

@@ -8,6 +8,7 @@
     name = "pair"
     nodes = ["a", "b"]            # every node but ground ("0"), declared
     tstop = "50ms"                # the duration `devicekit simulate` and exports run
+    # start = "-65mV"             # optional: nodes held there while the start is found
 
     [[instances]]
     name = "pre"
@@ -134,7 +135,7 @@ def parse_circuit_card(data: dict, source: str = "circuit card", base: Path | No
     if version != CARD_VERSION:
         raise ModelCardError(f"{source}: card format version {version!r} is not supported")
     head = root.sub("circuit")
-    head.check_keys({"name", "nodes", "tstop", "description"})
+    head.check_keys({"name", "nodes", "tstop", "description", "start"})
     nodes = head.required("nodes")
     if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes):
         raise ModelCardError(f"{source}: circuit.nodes must be a list of node names")
@@ -184,6 +185,13 @@ def parse_circuit_card(data: dict, source: str = "circuit card", base: Path | No
     unused = sorted(set(nodes) - circuit.nodes)
     if unused:
         raise ModelCardError(f"{source}: declared node(s) {unused} connect to nothing")
+    if "start" in head.table:  # one voltage for every node, or a table by node
+        if isinstance(head.table["start"], dict):
+            held = head.sub("start")
+            for node in held.table:
+                circuit.start_at(held.quantity(node, "voltage"), [node])
+        else:
+            circuit.start_at(head.quantity("start", "voltage"))
     return circuit, tstop
 
 
@@ -203,6 +211,14 @@ def circuit_card_text(circuit: Circuit, tstop: float | None = None) -> str:
     head = {"name": circuit.name, "nodes": sorted(circuit.nodes)}
     if tstop is not None:
         head["tstop"] = quantity_text(tstop, "ms", "time")
+    if circuit.start:
+        values = set(circuit.start.values())
+        if len(values) == 1 and set(circuit.start) == circuit.nodes:
+            head["start"] = quantity_for_card(values.pop(), "voltage")
+        else:
+            head["start"] = {
+                n: quantity_for_card(v, "voltage") for n, v in sorted(circuit.start.items())
+            }
     instances = []
     for inst in circuit.instances.values():
         table = {"name": inst.name, "device": inst.kind, "nodes": list(inst.nodes)}

@@ -115,6 +115,9 @@ class Circuit:
             )
         self.name = name
         self.instances: dict[str, Instance] = {}
+        #: node -> voltage [V] held while the starting point is found (Rallpack's start at
+        #: -65 mV everywhere): the states start at their steady values for these voltages
+        self.start: dict[str, float] = {}
 
     def __repr__(self) -> str:
         return (
@@ -126,6 +129,7 @@ class Circuit:
             isinstance(other, Circuit)
             and self.name == other.name
             and list(self.instances.values()) == list(other.instances.values())
+            and self.start == other.start
         )
 
     @property
@@ -161,6 +165,20 @@ class Circuit:
                 )
         self.instances[name] = instance
         return instance
+
+    def start_at(self, voltage: float, nodes=None) -> None:
+        """Start the transient with ``nodes`` (default: every node) at ``voltage`` [V] and the
+        states at their steady values there, instead of at the operating point."""
+        if (
+            isinstance(voltage, bool)
+            or not isinstance(voltage, (int, float))
+            or not (abs(voltage) < 1e3)
+        ):
+            raise InvalidInput(f"start voltage {voltage!r} must be a finite number of volts")
+        for node in self.nodes if nodes is None else nodes:
+            if node not in self.nodes:
+                raise InvalidInput(f"start_at: {node!r} is not a node of {self.name!r}")
+            self.start[node] = float(voltage)
 
     def check(self) -> None:
         """Refuse a circuit SPICE cannot solve: a node with no DC path to ground (floating), or

@@ -30,6 +30,9 @@ from devicekit.models.stimuli import DC
 
 __all__ = ["integrate_circuit"]
 
+#: systems with more unknowns than this use BDF with a sparse Jacobian pattern
+LARGE = 200
+
 
 class _Group:
     """Membrane instances with identical bound equations."""
@@ -112,11 +115,41 @@ class _System:
                 "(backend='spice') or put a capacitance on them"
             )
         self.diagonal = np.count_nonzero(c_free - np.diag(np.diag(c_free))) == 0
+        self.cap = cap
         self.c_diag = np.diag(c_free).copy()
         self.c_free = c_free
         self.r_a = np.array([r[0] for r in self.resistors], dtype=int)
         self.r_b = np.array([r[1] for r in self.resistors], dtype=int)
         self.r_g = np.array([r[2] for r in self.resistors])
+
+    def sparsity(self):
+        """Which unknowns each derivative depends on (a sparse pattern for the stiff solver's
+        finite-difference Jacobian: a cable's is banded, so a few evaluations build it)."""
+        from scipy.sparse import lil_matrix
+
+        pattern = lil_matrix((self.size, self.size), dtype=np.int8)
+
+        def couple(unknowns):  # indices into y: free node voltages first, then the states
+            for a in unknowns:
+                for b in unknowns:
+                    pattern[a, b] = 1
+
+        def free(nodes):  # node indices below n_free are the free nodes, also y's indices
+            return [n for n in nodes if n < self.n_free]
+
+        for k in range(self.size):
+            pattern[k, k] = 1
+        for g in self.groups:
+            for j in range(len(g.names)):
+                block = free([int(g.n1[j]), int(g.n2[j])]) + [int(s) for s in g.states[j]]
+                couple(block)
+        for a, b, _ in self.resistors:
+            couple(free([a, b]))
+        for _inst, (pre, post, ref), k in self.synapses:
+            couple([*free([pre, post, ref]), k])
+        if not self.diagonal:
+            couple(list(range(self.n_free)))
+        return pattern.tocsr()
 
     def voltages(self, y):
         return np.concatenate([y[: self.n_free], self.u_fixed])
@@ -217,7 +250,14 @@ def integrate_circuit(circuit: Circuit, analysis, *, rtol=1e-9, atol=1e-12, time
 
     system = _System(circuit)
     tstop = analysis.tstop
-    y = system.operating_point()
+    if circuit.start:
+        held = np.array([circuit.start.get(n, np.nan) for n in system.free])
+        if np.isnan(held).any():
+            op = system.operating_point()[: system.n_free]
+            held = np.where(np.isnan(held), op, held)
+        y = system.steady(held)
+    else:
+        y = system.operating_point()
     timeout = effective_timeout(timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
 
@@ -237,6 +277,14 @@ def integrate_circuit(circuit: Circuit, analysis, *, rtol=1e-9, atol=1e-12, time
             if 0 < b < tstop
         }
     )
+    # small systems: LSODA (switches between stiff and non-stiff itself); large ones: BDF
+    # with the sparse Jacobian pattern, as a dense finite-difference Jacobian of thousands of
+    # unknowns costs thousands of evaluations
+    solver = (
+        {"method": "LSODA"}
+        if system.size <= LARGE
+        else {"method": "BDF", "jac_sparsity": system.sparsity()}
+    )
     step = analysis.sample or tstop / 20000
     samples = np.linspace(0.0, tstop, round(tstop / step) + 1)
     t_out, y_out = [], []
@@ -244,7 +292,7 @@ def integrate_circuit(circuit: Circuit, analysis, *, rtol=1e-9, atol=1e-12, time
         last = b == tstop
         wanted = samples[(samples >= a) & ((samples <= b) if last else (samples < b))]
         solution = solve_ivp(
-            rhs, (a, b), y, method="LSODA", rtol=rtol, atol=atol, t_eval=np.union1d(wanted, [b])
+            rhs, (a, b), y, t_eval=np.union1d(wanted, [b]), rtol=rtol, atol=atol, **solver
         )
         if not solution.success:
             raise SimulationError(

@@ -88,6 +88,12 @@ def circuit_netlist(circuit: Circuit, analysis: Transient) -> CircuitNetlist:
             if instance.kind == "vsource":
                 columns[f"i(v{name})".lower()] = f"i({name})"
     step, reltol = analysis.settings
+    if circuit.start:  # held during the operating point, which sets the states there
+        held = [f"v({node})={num(v)}" for node, v in sorted(circuit.start.items())]
+        lines += [
+            "* start: these nodes held at their voltages while the operating point is found",
+            *(".ic " + " ".join(held[i : i + 8]) for i in range(0, len(held), 8)),
+        ]
     text = "\n".join(
         [
             f"* devicekit circuit '{circuit.name}': {len(circuit.instances)} instances",
