@@ -62,22 +62,25 @@ TRANSIENTS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(TRANSIENTS))
-def test_transient_from_rest_matches_simulate(name, tmp_path):
-    model = builtin_model(name)
-    amplitude, delay, tstop, step, threshold = TRANSIENTS[name]
-    write_export(model, "spice", tmp_path / "device.lib")
-    vectors = _run(
-        tmp_path,
-        f"""* hand-written: a current step into the library, from its operating point
+def _step_netlist(model, name: str) -> str:
+    """A hand-written netlist: a current step into the library, from its operating point."""
+    amplitude, delay, tstop, step, _ = TRANSIENTS[name]
+    return f"""* hand-written: a current step into the library, from its operating point
 .include device.lib
 X1 vm 0 {spice_name(model.name)}
 I1 0 vm PULSE(0 {amplitude!r} {delay!r} 1e-06 1e-06 10 100)
 .options reltol=1e-4
 .tran {step!r} {tstop!r} 0 {step!r}
 .end
-""",
-    )
+"""
+
+
+@pytest.mark.parametrize("name", sorted(TRANSIENTS))
+def test_transient_from_rest_matches_simulate(name, tmp_path):
+    model = builtin_model(name)
+    amplitude, delay, tstop, step, threshold = TRANSIENTS[name]
+    write_export(model, "spice", tmp_path / "device.lib")
+    vectors = _run(tmp_path, _step_netlist(model, name))
     theirs = spike_times(vectors["time"], vectors["v(vm)"], threshold)
     frame = simulate(
         model,
@@ -131,7 +134,7 @@ def test_ltspice_dialect_library_starts_by_itself_in_ngspice_lt_mode(name, tmp_p
     # the .spiceinit of the folder it runs in): the LTspice library, unchanged, finds the same
     # rest and gives the same spikes as the ngspice library (LTspice itself does not run here)
     model = builtin_model(name)
-    amplitude, delay, tstop, step, threshold = TRANSIENTS[name]
+    threshold = TRANSIENTS[name][-1]
     runs = {}
     for dialect in ("spice", "ltspice"):
         folder = tmp_path / dialect
@@ -139,17 +142,7 @@ def test_ltspice_dialect_library_starts_by_itself_in_ngspice_lt_mode(name, tmp_p
         if dialect == "ltspice":
             (folder / ".spiceinit").write_text("set ngbehavior=ltpsa\n")
         write_export(model, dialect, folder / "device.lib")
-        runs[dialect] = _run(
-            folder,
-            f"""* hand-written: a current step into the library, from its operating point
-.include device.lib
-X1 vm 0 {spice_name(model.name)}
-I1 0 vm PULSE(0 {amplitude!r} {delay!r} 1e-06 1e-06 10 100)
-.options reltol=1e-4
-.tran {step!r} {tstop!r} 0 {step!r}
-.end
-""",
-        )
+        runs[dialect] = _run(folder, _step_netlist(model, name))
     lt, ng = runs["ltspice"], runs["spice"]
     assert lt["v(vm)"][0] == pytest.approx(model.resting_state()["v"], abs=1e-4)
     spikes = [spike_times(r["time"], r["v(vm)"], threshold) for r in (lt, ng)]
