@@ -107,3 +107,21 @@ def test_floating_nodes_and_voltage_source_loops_are_refused():
     loop.add("v2", dk.VoltageSource(dk.DC(2.0)), nodes=("a", "0"))
     with pytest.raises(InvalidInput, match="loop of voltage sources"):
         dk.simulate(loop, dk.Transient(1e-3))
+
+
+def test_the_summary_reports_spikes_of_excitable_instances_and_ranges_of_passive_ones():
+    from devicekit.circuits.cables import passive_cable
+    from devicekit.commands.circuits import circuit_summary
+
+    cable = passive_cable(20)
+    frame = dk.simulate(cable, dk.Transient(0.01, preset="fast"))
+    summary = circuit_summary(cable, frame)
+    first = summary["instances"]["c0"]
+    # a passive compartment has no spikes to report, however far it is depolarised
+    assert set(first) == {"v_min_V", "v_max_V"} and summary["first_spike_latency_s"] == {}
+    assert first["v_min_V"] == pytest.approx(-0.065, abs=1e-6)
+    assert first["v_max_V"] == pytest.approx(frame["v(x0)"].max(), rel=1e-12)
+    pair = hh_pair()
+    data = circuit_summary(pair, dk.simulate(pair, dk.Transient(0.05)))
+    assert data["instances"]["post"]["spike_count"] == 1
+    assert data["first_spike_latency_s"]["pre"] == 0.0

@@ -15,6 +15,8 @@ from devicekit.units import parse_quantity
 
 __all__ = ["circuit_summary", "simulate_circuit_command"]
 
+#: the most membrane instances listed in the text summary
+SHOWN = 10
 #: options of `devicekit simulate` that belong to single models
 _MODEL_ONLY = ("stim", "clamp", "temperature", "set")
 
@@ -29,13 +31,18 @@ def circuit_summary(circuit, frame) -> dict:
             continue
         a, b = inst.nodes
         v = frame[f"v({a})"].to_numpy() - (0.0 if b == "0" else frame[f"v({b})"].to_numpy())
+        if not inst.device.definition().states:  # passive: no spikes, its voltage range
+            instances[inst.name] = {"v_min_V": float(v.min()), "v_max_V": float(v.max())}
+            continue
         times = spike_times(t, v, 0.0)
         instances[inst.name] = {
             "spike_count": int(times.size),
             "first_spike_s": float(times[0]) if times.size else None,
             "spike_times_s": [float(x) for x in times],
         }
-    firsts = {k: d["first_spike_s"] for k, d in instances.items() if d["first_spike_s"] is not None}
+    firsts = {
+        k: d["first_spike_s"] for k, d in instances.items() if d.get("first_spike_s") is not None
+    }
     start = min(firsts.values(), default=None)
     latency = {k: v - start for k, v in firsts.items()} if start is not None else {}
     return {"instances": instances, "first_spike_latency_s": latency}
@@ -64,7 +71,18 @@ def simulate_circuit_command(args, circuit, duration: float | None) -> int:
     if args.plot:
         save_figure(_plot(circuit, frame), args.plot, args.force)
     lines = [f"{circuit.name}: {len(circuit.instances)} instances, {tstop * 1e3:g} ms"]
-    for name, data in summary["instances"].items():
+    shown = list(summary["instances"].items())
+    if len(shown) > SHOWN:  # a cable: its ends, and the rest in --json
+        hidden = len(shown) - SHOWN
+        shown = shown[: SHOWN // 2] + shown[-(SHOWN - SHOWN // 2) :]
+        lines.append(f"  ({hidden} of the membrane instances in between: see --json)")
+    for name, data in shown:
+        if "v_min_V" in data:
+            lines.append(
+                f"  {name}: passive, V from {data['v_min_V'] * 1e3:+.2f} to "
+                f"{data['v_max_V'] * 1e3:+.2f} mV"
+            )
+            continue
         first = data["first_spike_s"]
         lines.append(
             f"  {name}: {data['spike_count']} spike(s)"
