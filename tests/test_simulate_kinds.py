@@ -3,10 +3,12 @@ result is checked against the native (scipy) reference of the same model with th
 settings, run here in Python."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
+import devicekit as dk
 from devicekit.models.builtin import builtin_model
 from devicekit.models.stimuli import Pulse, SineClamp
 from devicekit.native import integrate
@@ -89,7 +91,10 @@ def test_devices_are_in_their_own_units(tmp_path):
 
     # the published cone: g0 = 2.40 pS (Kamsma et al. 2023), 1 aF across it
     text = card_text(builtin_model("conical-memristor"))
-    assert 'conductance = "2.399818389841787pS"' in text
+    written = re.search(r'conductance = "([^"]+)"', text).group(1)
+    assert written.endswith("pS")  # in the device's own unit, not mS/cm2 on 1 m2
+    # Kamsma et al. report g0 = 2.40 pS for this geometry (3 significant figures)
+    assert dk.parse_quantity(written, "conductance") == pytest.approx(2.40e-12, rel=2e-3)
     assert 'capacitance = "1aF"' in text and "area" not in text.split("[[channels]]")[0]
     model = builtin_model("iontronic-neuron")
     d = model.definition()

@@ -179,9 +179,7 @@ def parse_circuit_card(data: dict, source: str = "circuit card", base: Path | No
             instance = circuit.add(name, _resolve(device, base), nodes=tuple(at), **overrides)
         except InvalidInput as error:
             raise ModelCardError(f"{source}: {error}") from None
-        circuit.instances[name] = type(instance)(
-            instance.name, instance.device, instance.nodes, device, instance.overrides
-        )
+        circuit.instances[name] = dataclasses.replace(instance, source=device)
     unused = sorted(set(nodes) - circuit.nodes)
     if unused:
         raise ModelCardError(f"{source}: declared node(s) {unused} connect to nothing")

@@ -171,12 +171,17 @@ class Definition:
                     )
         return values
 
+    def bound(self, expression: Expr, numbers: dict[str, Expr]) -> Expr:
+        """``expression`` with the instantaneous gates written out and the parameters
+        replaced by ``numbers`` (symbol -> Num), constants folded."""
+        return fold(substitute(substitute(expression, self.algebraic), numbers))
+
     def bind(self, overrides: dict | None = None):
         """The equations with every parameter replaced by its value, constants folded."""
         numbers = {k: Num(v) for k, v in self.values(overrides).items()}
 
         def bound(expression: Expr) -> Expr:
-            return fold(substitute(substitute(expression, self.algebraic), numbers))
+            return self.bound(expression, numbers)
 
         currents = {ch: bound(t.current) for ch, t in self.channels.items()}
         return MembraneEquations(

@@ -169,13 +169,13 @@ class Membrane:
         equations over parameter symbols, which every backend prints."""
         return self._definition
 
+    @cached_property
+    def _equations(self) -> MembraneEquations:
+        return self._definition.bind()
+
     def equations(self) -> MembraneEquations:
         """The equations with the parameter values bound (numbers in the trees)."""
-        cached = self.__dict__.get("_equations")
-        if cached is None:
-            cached = self._definition.bind()
-            object.__setattr__(self, "_equations", cached)
-        return cached
+        return self._equations
 
     def check_time_constants(self) -> None:
         """Refuse gates whose time constant is zero or negative anywhere between -200 and

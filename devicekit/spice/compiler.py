@@ -152,8 +152,7 @@ class _Printer:
 
     def value(self, expression, env) -> float:
         """The value of an expression at a state (for the .nodeset of a library)."""
-        bound = fold(substitute(substitute(expression, self.d.algebraic), self.numbers))
-        return float(evaluate(bound, env))
+        return float(evaluate(self.d.bound(expression, self.numbers), env))
 
 
 def compile_membrane(

@@ -181,7 +181,7 @@ def card_text(model: Membrane) -> str:
             "area": quantity_text(model.area, "cm2", "area"),
         }
     else:
-        membrane = {"capacitance": encode_capacitance(model.capacitance)}
+        membrane = {"capacitance": quantity_for_card(model.capacitance, "capacitance")}
     membrane["temperature"] = quantity_text(model.temperature, "degC", "temperature")
     for side in ("inside", "outside"):
         values = getattr(model, side)
@@ -208,11 +208,6 @@ def card_text(model: Membrane) -> str:
         "and numbers with units.\n\n"
     )
     return header + tomli_w.dumps(data)
-
-
-def encode_capacitance(value: float) -> str:
-    """An absolute capacitance with the prefix that suits it (``1aF``, ``1fF``)."""
-    return quantity_for_card(value, "capacitance")
 
 
 def save_model(model: Membrane, path, *, force: bool = False) -> Path:
