@@ -81,7 +81,10 @@ def test_hh_axon_conducts_alike_in_ngspice_and_natively():
     spice = dk.simulate(axon, dk.Transient(0.02, preset="fast"))
     native = dk.simulate(axon, dk.Transient(0.02), backend="native")
     # the Rallpack start: -65 mV everywhere (not the axon's own rest)
-    assert spice["v(x50)"].iloc[0] == pytest.approx(-0.065, abs=1e-9)
+    # ngspice starts from the given values (uic) and records from its first step, 10 ns; the
+    # axon is not at rest at -65 mV, so V drifts by its ionic current, about 8 V/s x 10 ns
+    assert spice.index[0] <= 1e-7
+    assert spice["v(x50)"].iloc[0] == pytest.approx(-0.065, abs=1e-6)
     assert native["v(x50)"].iloc[0] == pytest.approx(-0.065, abs=1e-12)
     for node in ("x0", "x99"):
         ours = dk.spike_times(spice.index.to_numpy(), spice[f"v({node})"].to_numpy())

@@ -93,6 +93,10 @@ class Formulation:
     parameters: bool = False
     #: the SPICE dialect printed: ``ngspice`` or ``ltspice`` (its if() and .func spelling)
     dialect: str = "ngspice"
+    #: with ``parameters``: a ``.nodeset`` of every internal node at rest, so that a library
+    #: finds its operating point alone. ngspice applies each ``.nodeset`` through a search of
+    #: every node, so a circuit that starts from given values (``uic``) leaves them out
+    nodeset: bool = True
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,7 @@ def compile_membrane(
         lines += _channel_lines(model, channel, d, printer, names, formulation, internal)
     for state, node in nodes.items():
         internal[node] = Sym(state)
-    if formulation.parameters:
+    if formulation.parameters and formulation.nodeset:
         lines += _nodeset(model, printer, internal)
     lines.append(f".ends {sub}")
     return CompiledSubcircuit(sub, "\n".join(lines) + "\n", ("vm", "ref"), dict(nodes))
