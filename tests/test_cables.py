@@ -1,12 +1,15 @@
 """Cables: Rallpack 1 (the passive cable) in ngspice against the analytic solution of the
 finite sealed-end cable, which this test computes itself from its series."""
 
+import functools
+
 import numpy as np
 import pytest
 
 import devicekit as dk
-from devicekit.circuits.cables import cable, passive_cable
+from devicekit.circuits.cables import cable, hh_axon, passive_cable
 from devicekit.errors import InvalidInput
+from tests.cable_reference import first_spikes_ms, spike_times_ms
 
 # Rallpack 1 (Bhalla, Bilitch and Bower 1992): SI
 LENGTH, DIAMETER, RM, CM, RA, CURRENT, REST = 1e-3, 1e-6, 4.0, 0.01, 1.0, 1e-10, -0.065
@@ -71,29 +74,81 @@ def test_a_cable_is_a_chain_of_compartments():
         cable("iontronic-neuron", 1e-3, 1e-6, 10, 1.0)
 
 
-@pytest.mark.slow
-def test_hh_axon_conducts_alike_in_ngspice_and_natively():
-    # Rallpack 3's axon, cut to 100 compartments to keep the test short (the 1000-compartment
-    # axon is measured in the issue's note): spike times at both ends to 0.02 ms
-    from devicekit.circuits.cables import hh_axon
+@functools.cache
+def _axon_runs(compartments: int, tstop: float):
+    """Rallpack 3's axon in ngspice (``fast``) and natively."""
+    axon = hh_axon(compartments)
+    spice = dk.simulate(axon, dk.Transient(tstop, preset="fast"))
+    native = dk.simulate(axon, dk.Transient(tstop), backend="native")
+    return spice, native
 
-    axon = hh_axon(100)
-    spice = dk.simulate(axon, dk.Transient(0.02, preset="fast"))
-    native = dk.simulate(axon, dk.Transient(0.02), backend="native")
+
+def _spikes(frame, node):
+    return dk.spike_times(frame.index.to_numpy(), frame[f"v({node})"].to_numpy())
+
+
+@pytest.mark.slow
+def test_hh_axon_fires_alike_in_ngspice_natively_and_in_the_reference_for_250_ms():
+    # Rallpack 3's 250 ms, on the axon cut to 100 compartments: the 1000-compartment axon
+    # takes ngspice 340 s for 250 ms (bench/bench_axon.py records it)
+    spice, native = _axon_runs(100, 0.25)
     # the Rallpack start: -65 mV everywhere (not the axon's own rest)
     # ngspice starts from the given values (uic) and records from its first step, 10 ns; the
     # axon is not at rest at -65 mV, so V drifts by its ionic current, about 8 V/s x 10 ns
     assert spice.index[0] <= 1e-7
     assert spice["v(x50)"].iloc[0] == pytest.approx(-0.065, abs=1e-6)
     assert native["v(x50)"].iloc[0] == pytest.approx(-0.065, abs=1e-12)
-    for node in ("x0", "x99"):
-        ours = dk.spike_times(spice.index.to_numpy(), spice[f"v({node})"].to_numpy())
-        theirs = dk.spike_times(native.index.to_numpy(), native[f"v({node})"].to_numpy())
-        assert len(ours) == len(theirs) >= 1
+    reference = spike_times_ms(100, 0.0025, 250.0)  # tests/cable_reference.py, dt 2.5 us
+    for node, exact in zip(("x0", "x99"), reference, strict=True):
+        ours, theirs = _spikes(spice, node), _spikes(native, node)
+        # 0.1 nA drives a train: 18 spikes at x = 0 in 250 ms, 17 at the far end
+        assert len(ours) == len(theirs) == len(exact) >= 15
+        # the issue's bound, 0.02 ms: measured 2026-12-03, ngspice to native 0.007 ms at
+        # x = 0 and 0.010 ms at the far end; native to the reference 0.0006 ms
         np.testing.assert_allclose(ours, theirs, atol=2e-5, rtol=0)
-    first = [
-        dk.spike_times(spice.index.to_numpy(), spice[f"v({n})"].to_numpy())[0]
-        for n in ("x0", "x99")
-    ]
-    # conduction over 0.99 mm of a 1 um HH axon at 6.3 degC: a few ms (measured 2.76 ms)
-    assert 1e-3 < first[1] - first[0] < 5e-3
+        np.testing.assert_allclose(theirs, exact * 1e-3, atol=2e-5, rtol=0)
+
+
+@pytest.mark.slow
+def test_hh_axon_conduction_time_matches_an_independent_reference():
+    # the full 1000-compartment axon over its first spike's conduction
+    spice, native = _axon_runs(1000, 0.006)
+    reference = np.subtract(*reversed(first_spikes_ms(1000, 0.005, 6.0))) * 1e-3
+    for frame in (spice, native):
+        conduction = _spikes(frame, "x999")[0] - _spikes(frame, "x0")[0]
+        # the issue's bound: 2% of the reference (2.7647 ms; measured: ngspice 2.7620 ms,
+        # -0.1%)
+        assert conduction == pytest.approx(reference, rel=0.02)
+
+
+def test_the_reference_cable_has_converged_in_its_step():
+    # Crank-Nicolson is second order: halving dt from 5 us moves the conduction time by
+    # 1e-4 ms (measured: 2.76468 and 2.76458 ms), far below the 2% (55 us) it is used at
+    coarse = np.subtract(*reversed(first_spikes_ms(1000, 0.005, 6.0)))
+    fine = np.subtract(*reversed(first_spikes_ms(1000, 0.0025, 6.0)))
+    assert coarse == pytest.approx(fine, rel=1e-3)
+    # and it is a conduction time of the right size: Rallpack 3's 1 um axon conducts at
+    # about 0.36 m/s at 6.3 degC (0.999 mm in 2.76 ms; NEURON gives the same within 1%)
+    assert 2.0 < fine < 3.5
+
+
+def test_a_cable_reports_its_conduction_and_draws_v_of_x_and_t(tmp_path):
+    from devicekit.commands.circuits import _plot, _probes, circuit_summary
+
+    axon = hh_axon(20)
+    frame = dk.simulate(axon, dk.Transient(0.006), backend="native")
+    cable = circuit_summary(axon, frame)["cable"]
+    first = [_spikes(frame, n)[0] for n in ("x0", "x19")]
+    assert cable["conduction_time_s"] == pytest.approx(first[1] - first[0], rel=1e-12)
+    # velocity: the distance between the end compartments' centres, 19/20 mm, over that time
+    assert cable["conduction_velocity_m_per_s"] * cable["conduction_time_s"] == pytest.approx(
+        0.95e-3, rel=1e-12
+    )
+    assert list(_probes(axon, ())) == ["v(x0)", "v(x10)", "v(x19)"]
+    assert _probes(axon, ["c3"]) == {"c3: v(x3, 0)": ("x3", "0")}
+    with pytest.raises(InvalidInput, match="no node or instance"):
+        _probes(axon, ["x20"])
+    figure = _plot(axon, frame, _probes(axon, ()))
+    image = figure.axes[1].get_images()[0].get_array()
+    assert image.shape == (20, 800)  # one row per compartment, resampled evenly in time
+    assert image.max() == pytest.approx(frame.filter(like="v(x").to_numpy().max() * 1e3, abs=2)

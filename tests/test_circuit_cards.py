@@ -163,3 +163,17 @@ def test_a_start_voltage_round_trips_through_a_card(tmp_path):
     assert circuit.start == {"a": -0.065, "b": -0.065, "c": -0.065}
     again, _ = parse_circuit_card(tomllib.loads(circuit_card_text(circuit, tstop)), "again")
     assert again == circuit
+
+
+def test_cli_probe_names_a_node_or_instance_of_a_circuit(tmp_path):
+    bad = run_cli("simulate", "hh-pair", "--probe", "c")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "--probe 'c'" in bad.stderr and "a, b, post, pre" in bad.stderr
+    single = run_cli("simulate", "hh-squid", "--probe", "a")
+    assert single.returncode == 2 and "a single model plots" in single.stderr
+    figure = tmp_path / "pair.png"
+    good = run_cli("simulate", "hh-pair", "--probe", "post", "--plot", str(figure), timeout=300)
+    assert good.returncode == 0, good.stderr
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    listed = run_cli("models")
+    assert "hh-axon" in listed.stdout and "iontronic-neuron-circuit" in listed.stdout

@@ -164,13 +164,14 @@ def parse_circuit_card(data: dict, source: str = "circuit card", base: Path | No
             continue
         if not (
             device.startswith("chemical-synapse")
+            or device == "iontronic-synapse"
             or device in BUILTIN_MODELS
             or device.lower().endswith(".toml")
         ):
             raise ModelCardError(
                 f"{where}.device = {device!r} is unknown; give a built-in model "
                 f"({', '.join(BUILTIN_MODELS)}), a model card path (.toml), "
-                f"chemical-synapse[:excitatory|:inhibitory] or an element "
+                f"chemical-synapse[:excitatory|:inhibitory], iontronic-synapse or an element "
                 f"({', '.join(ELEMENTS)})"
             )
         reader.check_keys({"name", "device", "nodes", "set"})

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from devicekit.circuits.elements import ELEMENTS
-from devicekit.circuits.synapses import PRESETS, ChemicalSynapse
+from devicekit.circuits.synapses import PRESETS, ChemicalSynapse, iontronic_synapse
 from devicekit.errors import InvalidInput
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import Membrane
@@ -69,6 +69,8 @@ def _device(spec, overrides: dict, where: str):
                     f"{', '.join(PRESETS)}"
                 )
             return _synapse(ChemicalSynapse(**PRESETS[preset]), overrides, where), spec
+        if spec == "iontronic-synapse":
+            return _membrane(iontronic_synapse(), overrides, where), spec
         return _membrane(load_model(spec), overrides, where), spec
     if isinstance(spec, Membrane):
         return _membrane(spec, overrides, where), None
@@ -118,6 +120,9 @@ class Circuit:
         #: node -> voltage [V] held while the starting point is found (Rallpack's start at
         #: -65 mV everywhere): the states start at their steady values for these voltages
         self.start: dict[str, float] = {}
+        #: a cable's length, diameter [m], compartments and axial resistivity [Ohm m], set by
+        #: :func:`devicekit.cable`: its conduction velocity and space-time figure use them
+        self.geometry: dict | None = None
 
     def __repr__(self) -> str:
         return (

@@ -14,6 +14,13 @@ K_p 5 mV.
 
 A gap junction (an electrical synapse) is a :class:`~devicekit.circuits.Resistor`.
 
+``iontronic-synapse`` (:func:`iontronic_synapse`) is a conical fluidic memristor between the
+pre- and postsynaptic nodes: its conductance g = g0 w, with w relaxing to g_inf(V)/g0 for the
+voltage V = V_pre - V_post across it (tau = 8.3 ms), is the synaptic weight. Pre/post activity
+that puts V > 0 across it more often than V < 0 raises w (potentiation), and the reverse
+lowers it, within g_inf's range (about 0.46 to 2.0 of g0 for |V| up to 2 V); w forgets at the
+rate 1/tau. Its state column is ``<instance>.cone_w``.
+
 References
 ----------
 .. [1] A. Destexhe, Z. F. Mainen and T. J. Sejnowski, "An efficient method for computing
@@ -23,14 +30,17 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field, fields
 
 from devicekit.errors import InvalidInput
 from devicekit.expr import Sym, evaluate, exp, to_spice
+from devicekit.models.builtin import conical_memristor
+from devicekit.models.membrane import Membrane
 from devicekit.models.parameters import quantity
 
-__all__ = ["PRESETS", "ChemicalSynapse"]
+__all__ = ["PRESETS", "ChemicalSynapse", "iontronic_synapse"]
 
 PRE, POST, R = Sym("v_pre"), Sym("v_post"), Sym("r")
 
@@ -139,3 +149,18 @@ PRESETS = {
     "excitatory": {"alpha": 1.1e3, "beta": 190.0, "reversal": 0.0},  # AMPA
     "inhibitory": {"alpha": 5e3, "beta": 180.0, "reversal": -0.08},  # GABA_A
 }
+
+
+def iontronic_synapse(geometry=None) -> Membrane:
+    """The ``iontronic-synapse``: a conical channel (``geometry``, default the published cone of
+    Kamsma et al. 2023) between a pre- and a postsynaptic node, whose normalised conductance
+    ``cone_w`` is the weight (pins: pre, post)."""
+    cone = conical_memristor(geometry)
+    channel = cone.channels[0]
+    gate = dataclasses.replace(channel.gates[0], name="w")
+    return dataclasses.replace(
+        cone,
+        name="iontronic-synapse",
+        channels=(dataclasses.replace(channel, gates=(gate,)),),
+        description="iontronic synapse: a conical memristor whose conductance is the weight",
+    )

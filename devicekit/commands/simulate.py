@@ -111,6 +111,11 @@ def _simulate(args) -> int:
     if found is not None:
         args.timeout_s = timeout
         return simulate_circuit_command(args, *found)
+    if args.probe:
+        raise InvalidInput(
+            "--probe names the nodes or instances of a circuit to plot; a single model plots "
+            "its V and gates (leave out --probe)"
+        )
     model = _overrides(args, load_model(args.model))
     if args.stim and args.clamp:
         raise InvalidInput("give --stim (a current) or --clamp (a voltage), not both")
@@ -267,6 +272,13 @@ def register(commands, formatter) -> None:
     add_timeout_flag(p)
     p.add_argument("-o", "--out", metavar="CSV", help="write the trace as CSV")
     p.add_argument("--plot", metavar="PNG", help="write a figure of V(t) and the gates")
+    p.add_argument(
+        "--probe",
+        action="append",
+        metavar="NAME",
+        help="circuits: a node or instance whose voltage --plot draws (repeatable; default: "
+        "every node, or a cable's ends and middle)",
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files")
     add_json_flag(p)
     p.set_defaults(handler=_simulate)
