@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.bench_fit",
     "bench.bench_safety",
     "bench.bench_compile",
+    "bench.bench_axon",
 ]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import devicekit as dk
 from devicekit.circuits.builtin import hh_pair
+from devicekit.circuits.cables import hh_axon
 from devicekit.circuits.cards import circuit_card_text, load_circuit, parse_circuit_card
 from devicekit.errors import ModelCardError
 from devicekit.spice.rawfile import read_rawfile
@@ -136,24 +137,48 @@ def test_cli_simulates_a_circuit_card_and_reports_each_instance(tmp_path):
     assert bad.returncode == 2 and "apply to single models" in bad.stderr
 
 
+def _ngspice_batch(netlist):
+    """The vectors of ``ngspice -b`` run on ``netlist`` as it is, beside it."""
+    result = subprocess.run(
+        ["ngspice", "-b", "-r", "out.raw", netlist.name],
+        cwd=netlist.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0 and "error" not in (result.stdout + result.stderr).lower()
+    return read_rawfile(netlist.parent / "out.raw")
+
+
 def test_exported_hh_pair_runs_unchanged_in_ngspice(tmp_path):
     netlist = tmp_path / "pair.cir"
     run_cli("export", "hh-pair", "--format", "spice", "-o", str(netlist), check=True)
-    result = subprocess.run(
-        ["ngspice", "-b", "-r", "out.raw", "pair.cir"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0 and "error" not in (result.stdout + result.stderr).lower()
-    vectors = read_rawfile(tmp_path / "out.raw")
+    vectors = _ngspice_batch(netlist)
     frame = dk.simulate(hh_pair(), dk.Transient(0.05))
     for node in ("a", "b"):
         theirs = dk.spike_times(vectors["time"], vectors[f"v({node})"])
         ours = dk.spike_times(frame.index.to_numpy(), frame[f"v({node})"].to_numpy())
         assert len(theirs) == len(ours) == 1
         # the same netlist in ngspice -b and through PySpice: 0.01 ms (the issue's bound)
+        np.testing.assert_allclose(theirs, ours, atol=1e-5, rtol=0)
+
+
+@pytest.mark.slow
+def test_exported_axon_starts_from_its_given_values_in_ngspice(tmp_path):
+    # a circuit started on every node (Rallpack's start) exports as a uic transient
+    netlist = tmp_path / "axon.cir"
+    run_cli("export", "hh-axon", "--format", "spice", "-o", str(netlist), "--tstop", "3ms",
+            check=True)  # fmt: skip
+    text = netlist.read_text()
+    assert " uic" in text and "v(xc999.k_n)=" in text
+    vectors = _ngspice_batch(netlist)
+    assert vectors["v(x500)"][0] == pytest.approx(-0.065, abs=1e-6)  # no operating point
+    frame = dk.simulate(hh_axon(), dk.Transient(0.003))
+    for node in ("x0", "x300"):
+        theirs = dk.spike_times(vectors["time"], vectors[f"v({node})"])
+        ours = dk.spike_times(frame.index.to_numpy(), frame[f"v({node})"].to_numpy())
+        assert len(theirs) == len(ours) == 1
+        # the same netlist in ngspice -b and through PySpice: 0.01 ms
         np.testing.assert_allclose(theirs, ours, atol=1e-5, rtol=0)
 
 

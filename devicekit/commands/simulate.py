@@ -227,7 +227,8 @@ def register(commands, formatter) -> None:
         "--stim 10uA/cm2\n"
         "  devicekit simulate conical-memristor --clamp sine:1.5V:19.1Hz --tstop 200ms\n"
         "  devicekit simulate hh-pair --json          (a circuit: spikes per instance)\n"
-        "  devicekit simulate pair.toml --plot pair.png",
+        "  devicekit simulate pair.toml --plot pair.png --probe post\n"
+        "  devicekit simulate hh-axon --tstop 8ms --preset fast --plot axon.png   (V(x, t))",
     )
     p.add_argument(
         "model",
