@@ -37,7 +37,7 @@ browser:
 $(STAMP): pyproject.toml | system
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,vacask]'
 	@touch $(STAMP)
 
 setup: system $(STAMP)
@@ -58,7 +58,7 @@ format: setup
 
 # the simulators compared against (NEURON, Brian2) are bench-only extras
 bench: setup
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev,vacask,bench]'
 	$(BIN)/python -m bench
 
 netlists: setup

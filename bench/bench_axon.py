@@ -5,7 +5,9 @@ The axon: 1 mm, 1 um diameter, R_a 1 Ohm m, C_m 0.01 F/m2, HH 1952 at 6.3 degC (
 g_K 360, leak 0.25 S/m2 at -65 mV), 0.1 nA into x = 0 from t = 0, started at -65 mV with the
 gates at their steady state there. It fires a train: a spike leaves x = 0 every 14.6 ms.
 
-* devicekit ``simulate()`` in ngspice (preset ``fast``) and natively (scipy BDF, sparse);
+* devicekit ``simulate()`` in ngspice (preset ``fast``), in VACASK (``backend="vacask"``: the
+  compartment's Verilog-A compiled to OSDI by openvaf-r, the ``vacask`` extra) and natively
+  (scipy BDF, sparse);
 * NEURON (the ``neuron`` package, bench extra): one section of ``nseg`` = N segments with the
   built-in ``hh`` (its rate table off), IClamp at the first segment's centre, fixed steps of
   50 us and 10 us (backward Euler, NEURON's default) and CVODE at its default tolerance.
@@ -14,11 +16,15 @@ Scaling (issue 13): the time per compartment of each tool at 100, 300 and 1000 c
 ``TSTOP_MS``, as paired runs of ngspice and NEURON's 50 us run (median of the pairs). Accuracy: the
 largest spike-time error at x = 0 and at the far end, and the conduction time's relative error,
 against tests/cable_reference.py (staggered Crank-Nicolson, dt 2.5 us, converged to 1e-3 ms), on
-the same compartments. The long row runs Rallpack's full 250 ms on 1000 compartments once.
+the same compartments. The long rows run Rallpack's full 250 ms on 1000 compartments once.
+
+``DEVICEKIT_BENCH_AXON=vacask,neuron python -m bench axon`` runs only the tools named (ngspice,
+vacask, native, neuron); the 250 ms ngspice rows alone take about 20 minutes.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -102,80 +108,108 @@ def _errors(spikes, reference) -> str:
     )
 
 
+def _selected() -> set[str]:
+    """The tools to run: DEVICEKIT_BENCH_AXON=vacask,neuron (say) runs those only."""
+    chosen = os.environ.get("DEVICEKIT_BENCH_AXON", "ngspice,vacask,native,neuron")
+    return {name.strip() for name in chosen.split(",")}
+
+
 def run() -> list[dict]:
     from tests.cable_reference import spike_times_ms
 
-    rows, per_compartment = [], {}
+    tools = _selected()
+    engines = [(t, label) for t, label in (("ngspice", "ngspice"), ("vacask", "VACASK"))
+               if t in tools]  # fmt: skip
+    rows, per_compartment = [], {label: {} for _, label in engines}
     for n in SIZES:
         reference = spike_times_ms(n, 0.0025, TSTOP_MS)
-        spice, spice_out = _devicekit(n, TSTOP_MS)
         fixed, fixed_out = _neuron(n, TSTOP_MS, 0.05)
-        spice(), fixed()  # warm-up: the engine, NEURON's set-up
-        ours, theirs, ratio = paired_ratio(spice, fixed, repeat=REPEAT)
-        per_compartment[n] = ours / n
-        rows.append(
-            {
-                "benchmark": f"hh-axon {n} comp., {TSTOP_MS:g} ms: ngspice, fast",
-                "seconds": ours,
-                "note": f"{ours / n * 1e3:.2f} ms per compartment; x{ratio:.0f} of NEURON "
-                f"50 us ({theirs:.4f} s), paired; {_errors(spice_out['spikes'], reference)}",
-            }
-        )
-        rows.append(
-            {
-                "benchmark": f"hh-axon {n} comp., {TSTOP_MS:g} ms: NEURON, fixed 50 us",
-                "seconds": theirs,
-                "note": _errors(fixed_out["spikes"], reference),
-            }
-        )
-        for label, (function, out) in (
-            ("NEURON, fixed 10 us", _neuron(n, TSTOP_MS, 0.01)),
-            ("NEURON, CVODE default", _neuron(n, TSTOP_MS, None)),
-            ("devicekit native (BDF)", _devicekit(n, TSTOP_MS, "native")),
-        ):
-            seconds = median_seconds(function, repeat=REPEAT, warmup=1)
+        fixed()  # warm-up: NEURON's set-up
+        for tool, label in engines:
+            backend = "spice" if tool == "ngspice" else tool
+            function, out = _devicekit(n, TSTOP_MS, backend)
+            function()  # warm-up: the engine; VACASK compiles the module once (then cached)
+            ours, theirs, ratio = paired_ratio(function, fixed, repeat=REPEAT)
+            per_compartment[label][n] = ours / n
+            rows.append(
+                {
+                    "benchmark": f"hh-axon {n} comp., {TSTOP_MS:g} ms: {label}, fast",
+                    "seconds": ours,
+                    "note": f"{ours / n * 1e3:.3f} ms per compartment; x{ratio:.3g} of NEURON "
+                    f"50 us ({theirs:.4f} s), paired; {_errors(out['spikes'], reference)}",
+                }
+            )
+        others = []
+        if "neuron" in tools:
+            rows.append(
+                {
+                    "benchmark": f"hh-axon {n} comp., {TSTOP_MS:g} ms: NEURON, fixed 50 us",
+                    "seconds": median_seconds(fixed, repeat=REPEAT, warmup=0),
+                    "note": _errors(fixed_out["spikes"], reference),
+                }
+            )
+            others += [
+                ("NEURON, fixed 10 us", _neuron(n, TSTOP_MS, 0.01)),
+                ("NEURON, CVODE default", _neuron(n, TSTOP_MS, None)),
+            ]
+        if "native" in tools:
+            others.append(("devicekit native (BDF)", _devicekit(n, TSTOP_MS, "native")))
+        for label, (function, out) in others:
             rows.append(
                 {
                     "benchmark": f"hh-axon {n} comp., {TSTOP_MS:g} ms: {label}",
-                    "seconds": seconds,
+                    "seconds": median_seconds(function, repeat=REPEAT, warmup=1),
                     "note": _errors(out["spikes"], reference),
                 }
             )
-    spread = max(per_compartment.values()) / min(per_compartment.values())
-    rows.append(
-        {
-            "benchmark": "hh-axon: ngspice time per compartment, largest/smallest",
-            "seconds": float("nan"),
-            "note": f"x{spread:.2f} over {', '.join(map(str, SIZES))} compartments "
-            "(issue 13 asks at most x1.5)",
-        }
-    )
-    rows += _long()
-    return rows
+    for label, times in per_compartment.items():
+        spread = max(times.values()) / min(times.values())
+        rows.append(
+            {
+                "benchmark": f"hh-axon: {label} time per compartment, largest/smallest",
+                "seconds": float("nan"),
+                "note": f"x{spread:.2f} over {', '.join(map(str, SIZES))} compartments "
+                "(issue 13 asks at most x1.5)",
+            }
+        )
+    return rows + _long(tools)
 
 
-def _long() -> list[dict]:
+def _long(tools: set[str]) -> list[dict]:
     """Rallpack's full 250 ms on 1000 compartments, once per tool."""
     from tests.cable_reference import spike_times_ms
 
     n, rows = 1000, []
     reference = spike_times_ms(n, 0.0025, LONG_MS)
-    for label, (function, out) in (
-        ("ngspice, fast", _devicekit(n, LONG_MS)),
-        ("ngspice, balanced", _devicekit(n, LONG_MS, preset="balanced")),
-        ("devicekit native (BDF)", _devicekit(n, LONG_MS, "native")),
-        ("NEURON, fixed 50 us", _neuron(n, LONG_MS, 0.05)),
-        ("NEURON, fixed 10 us", _neuron(n, LONG_MS, 0.01)),
-        ("NEURON, CVODE default", _neuron(n, LONG_MS, None)),
-    ):
-        start = time.perf_counter()
-        function()
-        seconds = time.perf_counter() - start
-        rows.append(
-            {
-                "benchmark": f"hh-axon {n} comp., {LONG_MS:g} ms: {label}",
-                "seconds": seconds,
-                "note": f"one run; {_errors(out['spikes'], reference)}",
-            }
-        )
+    candidates = {
+        "ngspice": [
+            ("ngspice, fast", lambda: _devicekit(n, LONG_MS)),
+            ("ngspice, balanced", lambda: _devicekit(n, LONG_MS, preset="balanced")),
+        ],
+        "vacask": [
+            ("VACASK, fast", lambda: _devicekit(n, LONG_MS, "vacask")),
+            ("VACASK, balanced", lambda: _devicekit(n, LONG_MS, "vacask", preset="balanced")),
+        ],
+        "native": [("devicekit native (BDF)", lambda: _devicekit(n, LONG_MS, "native"))],
+        "neuron": [
+            ("NEURON, fixed 50 us", lambda: _neuron(n, LONG_MS, 0.05)),
+            ("NEURON, fixed 10 us", lambda: _neuron(n, LONG_MS, 0.01)),
+            ("NEURON, CVODE default", lambda: _neuron(n, LONG_MS, None)),
+        ],
+    }
+    for tool, entries in candidates.items():
+        if tool not in tools:
+            continue
+        for label, make in entries:
+            function, out = make()
+            start = time.perf_counter()
+            function()
+            seconds = time.perf_counter() - start
+            rows.append(
+                {
+                    "benchmark": f"hh-axon {n} comp., {LONG_MS:g} ms: {label}",
+                    "seconds": seconds,
+                    "note": f"one run; {_errors(out['spikes'], reference)}",
+                }
+            )
     return rows

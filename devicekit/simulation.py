@@ -92,7 +92,8 @@ def simulate(
     stimuli : sequence, optional
         Stimuli replacing the model's own (see :mod:`devicekit.models.stimuli`).
     backend : str
-        ``spice`` (ngspice through PySpice, default) or ``native`` (scipy).
+        ``spice`` (ngspice through PySpice, default) or ``native`` (scipy); circuits also
+        ``vacask`` (compiled devices in VACASK, the ``vacask`` extra).
     formulation : devicekit.spice.Formulation, optional
         How the SPICE netlist poses the equations (default: rates on nodes).
     timeout : float, optional
@@ -123,6 +124,11 @@ def simulate(
     if stimuli is not None:
         membrane = membrane.with_stimuli(*stimuli)
     analysis = _analysis(analysis, analysis_options)
+    if backend == "vacask":
+        raise InvalidInput(
+            "the vacask backend runs circuits (dk.Circuit) for now; place the model in a "
+            "circuit, or use backend='spice' or 'native'"
+        )
     if backend not in ("spice", "native"):
         raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice' or 'native'")
     check_timeout(timeout)

@@ -13,6 +13,7 @@ from devicekit.circuits.elements import Capacitor, CurrentSource, Resistor, Volt
 from devicekit.circuits.native import integrate_circuit
 from devicekit.circuits.netlist import circuit_netlist, element_currents
 from devicekit.circuits.synapses import ChemicalSynapse
+from devicekit.circuits.vacask import run_circuit_vacask
 from devicekit.errors import InvalidInput
 from devicekit.spice.engine import engine
 
@@ -29,8 +30,9 @@ __all__ = [
 
 
 def simulate_circuit(circuit: Circuit, analysis, *, backend: str = "spice", timeout=None):
-    """Run a transient of ``circuit`` in ngspice (``backend="spice"``) or natively with scipy
-    (``"native"``); the result's columns are described above."""
+    """Run a transient of ``circuit`` in ngspice (``backend="spice"``), natively with scipy
+    (``"native"``), or in VACASK with compiled devices (``"vacask"``, the ``vacask`` extra);
+    the result's columns are described above."""
     import pandas as pd
 
     if not isinstance(analysis, Transient):
@@ -38,8 +40,11 @@ def simulate_circuit(circuit: Circuit, analysis, *, backend: str = "spice", time
     if backend == "native":
         frame = integrate_circuit(circuit, analysis, timeout=timeout)
         return _with_element_currents(circuit, frame)
+    if backend == "vacask":
+        frame = run_circuit_vacask(circuit, analysis, timeout=timeout)
+        return _with_element_currents(circuit, frame)
     if backend != "spice":
-        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice' or 'native'")
+        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice', 'native' or 'vacask'")
     netlist = circuit_netlist(circuit, analysis)
     run = engine().run(netlist.text, netlist.vectors, expect_until=analysis.tstop, timeout=timeout)
     data = {column: run.vectors[vector] for vector, column in netlist.columns.items()}

@@ -19,7 +19,7 @@ from devicekit.expr import evaluate
 from devicekit.models.membrane import Membrane
 from devicekit.spice.compiler import Formulation, compile_membrane, num, spice_name
 
-__all__ = ["CircuitNetlist", "circuit_netlist"]
+__all__ = ["CircuitNetlist", "circuit_netlist", "full_start", "structure"]
 
 
 @dataclass
@@ -30,7 +30,7 @@ class CircuitNetlist:
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def _structure(definition):
+def structure(definition):
     """What makes two membrane definitions one subcircuit type: everything but the values."""
     return (
         tuple(definition.parameters),
@@ -52,13 +52,13 @@ def circuit_netlist(circuit: Circuit, analysis: Transient) -> CircuitNetlist:
     texts, lines, columns = [], [], {}
     for node in sorted(circuit.nodes):
         columns[f"v({node.lower()})"] = f"v({node})"
-    uic = _full_start(circuit)
+    uic = full_start(circuit)
     formulation = Formulation(parameters=True, nodeset=not uic)
     for instance in circuit.instances.values():
         name, device, nodes = instance.name, instance.device, instance.nodes
         if isinstance(device, Membrane):
             d = device.definition()
-            key = ("membrane", _structure(d))
+            key = ("membrane", structure(d))
             if key not in subckts:
                 sub = spice_name(device.name)
                 sub = sub if all(s[0] != sub for s in subckts.values()) else f"{sub}_{name}".lower()
@@ -117,7 +117,7 @@ def circuit_netlist(circuit: Circuit, analysis: Transient) -> CircuitNetlist:
     return CircuitNetlist(text + "\n", ["time", *columns], columns)
 
 
-def _full_start(circuit: Circuit) -> list[str]:
+def full_start(circuit: Circuit) -> list[str]:
     """The ``.ic`` of every node and state when the start gives every node's voltage, else [].
 
     ngspice applies ``.ic`` and ``.nodeset`` during an operating point through a search of
@@ -132,14 +132,19 @@ def _full_start(circuit: Circuit) -> list[str]:
         return 0.0 if node == "0" else circuit.start[node]
 
     held = [f"v({node})={num(volts(node))}" for node in sorted(circuit.start)]
-    for instance in circuit.instances.values():
+    steady: dict[tuple, list[tuple[str, float]]] = {}  # (device, v) -> states (a cable's
+    for instance in circuit.instances.values():  # thousand compartments share one device)
         name, device, nodes = instance.name, instance.device, instance.nodes
         if isinstance(device, Membrane):
             v = volts(nodes[0]) - volts(nodes[1])
-            eq = device.equations()
+            if (id(device), v) not in steady:
+                eq = device.equations()
+                steady[(id(device), v)] = [
+                    (state, float(evaluate(eq.steady_states[state], {"v": v})))
+                    for state in eq.states
+                ]
             held.append(f"v({name}__in)={num(volts(nodes[0]))}")
-            for state in eq.states:
-                x = float(evaluate(eq.steady_states[state], {"v": v}))
+            for state, x in steady[(id(device), v)]:
                 held.append(f"v(x{name}.{state})={num(x)}")
         elif instance.kind == "chemical-synapse":
             held.append(f"v({name}__post)={num(volts(nodes[1]))}")

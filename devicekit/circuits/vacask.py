@@ -1,0 +1,166 @@
+"""The ``vacask`` backend of circuits: each membrane type compiled from its Verilog-A export to
+OSDI by openvaf-r, and the circuit run in VACASK.
+
+Compiled devices keep a small footprint per instance, so the cost of a cable grows linearly
+with its compartments (bench/bench_axon.py). The netlist mirrors the ngspice one
+(:mod:`devicekit.circuits.netlist`): one OSDI module per membrane structure, one VACASK
+``model`` per distinct parameter set (Verilog-A parameters are model parameters), a 0 V source
+``vsense_<instance>`` before each membrane for ``i(<instance>)``, resistors and capacitors from
+VACASK's own ``resistor.osdi`` and ``capacitor.osdi``, and sources as ``pwl`` waveforms of the
+same corners ngspice is given. A start on every node runs without an operating point
+(``icmode="uic"``, every node and state given); a start on some nodes forces them during the
+operating point. Chemical synapses and sine sources are not in this backend yet: use ngspice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devicekit.analyses import Transient
+from devicekit.circuits.circuit import Circuit
+from devicekit.circuits.netlist import full_start, structure
+from devicekit.errors import InvalidInput, SimulationError
+from devicekit.export.vacask import compile_osdi, run_vacask
+from devicekit.export.veriloga import verilog_a
+from devicekit.models.membrane import Membrane
+from devicekit.models.stimuli import DC
+from devicekit.spice.compiler import num, spice_name
+
+__all__ = ["run_circuit_vacask", "vacask_netlist"]
+
+
+def _waveform(waveform, tstop: float) -> str:
+    if isinstance(waveform, DC):
+        return f"dc={num(waveform.amplitude)}"
+    corners = getattr(waveform, "_corners", None)
+    if corners is None:
+        raise InvalidInput(
+            f"the vacask backend takes DC, Pulse and StepTrain sources, not "
+            f"{type(waveform).__name__}; run this circuit in ngspice (backend='spice')"
+        )
+    kept: dict[float, float] = {}  # VACASK wants strictly increasing times: the later wins
+    for t, v in corners(tstop):
+        kept[t] = v
+    points = ", ".join(f"{num(t)}, {num(v)}" for t, v in kept.items())
+    return f'dc=0 type="pwl" wave=[{points}]'
+
+
+def vacask_netlist(circuit: Circuit, analysis: Transient) -> tuple[str, dict[str, str]]:
+    """The VACASK netlist of a transient of ``circuit``, and raw vector -> column."""
+    circuit.check()
+    tstop = analysis.tstop
+    modules: dict[object, str] = {}  # membrane structure -> module name
+    models: dict[tuple, str] = {}  # (module, parameter values) -> model name
+    loads, model_lines, lines = [], [], []
+    seen: dict[int, tuple] = {}  # id(device) -> (definition, structure, parameter values)
+    columns = {node: f"v({node})" for node in sorted(circuit.nodes)}
+    for instance in circuit.instances.values():
+        name, device, nodes = instance.name, instance.device, instance.nodes
+        if isinstance(device, Membrane):
+            if id(device) not in seen:  # a cable's compartments share one device object
+                d = device.definition()
+                seen[id(device)] = (
+                    d,
+                    structure(d),
+                    tuple((k, v) for k, v in d.values().items() if k in d.parameters),
+                )
+            d, key, values = seen[id(device)]
+            if key not in modules:
+                module = spice_name(device.name)
+                if module in modules.values():
+                    module = f"{module}_{len(modules)}"
+                source = verilog_a(device).replace(
+                    f"module {spice_name(device.name)}(", f"module {module}("
+                )
+                loads.append(f'load "{compile_osdi(source, module)}"')
+                modules[key] = module
+            module = modules[key]
+            if (module, values) not in models:
+                models[(module, values)] = f"m{len(models)}_{module}"
+                params = " ".join(f"{k}={num(v)}" for k, v in values)
+                model_lines.append(f"model {models[(module, values)]} {module} {params}")
+            lines.append(f"vsense_{name} ({nodes[0]} {name}__in) vsrc dc=0")
+            lines.append(f"{name} ({name}__in {nodes[1]}) {models[(module, values)]}")
+            for state in d.states:
+                columns[f"{name}:{state.lower()}"] = f"{name}.{state}"
+            columns[f"vsense_{name}:flow(br)"] = f"i({name})"
+        elif instance.kind == "resistor":
+            lines.append(f"{name} ({nodes[0]} {nodes[1]}) r r={num(device.resistance)}")
+        elif instance.kind == "capacitor":
+            lines.append(f"{name} ({nodes[0]} {nodes[1]}) c c={num(device.capacitance)}")
+        elif instance.kind in ("isource", "vsource"):
+            model = "isrc" if instance.kind == "isource" else "vsrc"
+            wave = _waveform(device.waveform, tstop)
+            lines.append(f"{name} ({nodes[0]} {nodes[1]}) {model} {wave}")
+            if instance.kind == "vsource":
+                columns[f"{name}:flow(br)"] = f"i({name})"
+        else:
+            raise InvalidInput(
+                f"instance {name!r}: the vacask backend places membranes, resistors, capacitors "
+                f"and sources; a {instance.kind} is not in it yet (run in ngspice: "
+                "backend='spice')"
+            )
+    step, reltol = analysis.settings
+    start = _start(circuit)
+    saves = " ".join(f"i(vsense_{i.name})" for i in circuit.instances.values()
+                     if isinstance(i.device, Membrane))  # fmt: skip
+    saves += " " + " ".join(f"i({i.name})" for i in circuit.instances.values()
+                            if i.kind == "vsource")  # fmt: skip
+    text = "\n".join(
+        [
+            f"devicekit circuit '{circuit.name}': {len(circuit.instances)} instances",
+            "",
+            *loads,
+            'load "resistor.osdi"',
+            'load "capacitor.osdi"',
+            "",
+            *model_lines,
+            "model r resistor",
+            "model c capacitor",
+            "model isrc isource",
+            "model vsrc vsource",
+            "",
+            *lines,
+            "",
+            "control",
+            f"  options reltol={num(reltol)}",
+            f"  save default {saves.strip()}",
+            f"  analysis tran1 tran step={num(step)} stop={num(tstop)} maxstep={num(step)}" + start,
+            "endc",
+        ]
+    )
+    return text + "\n", columns
+
+
+def _start(circuit: Circuit) -> str:
+    """The transient's start: every node and state given (uic), or nodes forced in the op."""
+    given = full_start(circuit)
+    if given:
+        pairs = [g.split("=") for g in given]
+        values = []
+        for key, value in pairs:
+            node = key[2:-1]  # v(<node>) or v(x<instance>.<state>)
+            if "." in node:
+                instance, state = node.split(".", 1)
+                node = f"{instance[1:]}:{state}"
+            values.append(f'"{node}", {value}')
+        return f' icmode="uic" ic={{{", ".join(values)}}}'
+    if circuit.start:
+        held = ", ".join(f'"{n}", {num(v)}' for n, v in sorted(circuit.start.items()))
+        return f" ic={{{held}}}"
+    return ""
+
+
+def run_circuit_vacask(circuit: Circuit, analysis: Transient, timeout=None):
+    """A DataFrame of the transient, with the ngspice backend's columns."""
+    import pandas as pd
+
+    text, columns = vacask_netlist(circuit, analysis)
+    vectors = run_vacask(text, "tran1.raw", timeout=timeout)
+    missing = [v for v in columns if v.lower() not in vectors]
+    if missing:
+        raise SimulationError(f"VACASK wrote no vector {missing[0]!r} ({len(missing)} missing)")
+    data = {column: np.asarray(vectors[v.lower()]) for v, column in columns.items()}
+    frame = pd.DataFrame(data, index=pd.Index(vectors["time"], name="time"))
+    frame.attrs.update(model=circuit.name, netlist=text)
+    return frame

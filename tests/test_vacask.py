@@ -1,0 +1,90 @@
+"""The vacask backend of circuits: devicekit's Verilog-A compiled by openvaf-r and run in VACASK
+(the ``vacask`` extra, which ``make test`` installs), against the analytic cable, the
+independent Crank-Nicolson axon, the native backend and ngspice."""
+
+import numpy as np
+import pytest
+
+import devicekit as dk
+from devicekit.circuits.builtin import hh_pair
+from devicekit.circuits.cables import hh_axon, passive_cable
+from devicekit.errors import InvalidInput
+from devicekit.export.vacask import compile_osdi
+from devicekit.export.veriloga import verilog_a
+from tests.cable_reference import spike_times_ms
+from tests.test_cables import LENGTH, REST, sealed_cable
+
+pytestmark = pytest.mark.vacask
+
+
+def _spikes(frame, node):
+    return dk.spike_times(frame.index.to_numpy(), frame[f"v({node})"].to_numpy())
+
+
+@pytest.mark.slow
+def test_hh_axon_1000_compartments_for_250_ms_matches_the_reference():
+    n = 1000
+    frame = dk.simulate(hh_axon(n), dk.Transient(0.25, preset="balanced"), backend="vacask")
+    assert frame.index[0] == 0.0 and frame["v(x500)"].iloc[0] == -0.065  # Rallpack's start
+    reference = spike_times_ms(n, 0.005, 250.0)  # tests/cable_reference.py
+    for node, exact in zip(("x0", f"x{n - 1}"), reference, strict=True):
+        ours = _spikes(frame, node)
+        assert len(ours) == len(exact) >= 15
+        # the issue's bound, 0.02 ms; measured 2026-12-03: 0.0055 ms at x = 0, 0.0046 ms at
+        # the far end (the reference itself is converged to 0.0013 ms)
+        np.testing.assert_allclose(ours, exact * 1e-3, atol=2e-5, rtol=0)
+    conduction = _spikes(frame, f"x{n - 1}")[0] - _spikes(frame, "x0")[0]
+    # the issue's bound: 2% of the reference's conduction time
+    assert conduction == pytest.approx((reference[1][0] - reference[0][0]) * 1e-3, rel=0.02)
+
+
+def test_rallpack1_in_vacask_matches_the_analytic_cable():
+    n = 200
+    frame = dk.simulate(passive_cable(n), dk.Transient(0.25, preset="fast"), backend="vacask")
+    t = np.linspace(0.25 / 500, 0.25, 500)
+    dx = LENGTH / n
+    for node, x in (("x0", 0.5 * dx), (f"x{n - 1}", LENGTH - 0.5 * dx)):
+        simulated = np.interp(t, frame.index.to_numpy(), frame[f"v({node})"].to_numpy()) - REST
+        exact = sealed_cable(x, t)
+        error = np.sqrt(np.mean((simulated - exact) ** 2)) / np.sqrt(np.mean(exact**2))
+        assert error < 0.01, (node, error)  # Rallpack's criterion, as in ngspice
+
+
+def test_a_pulse_into_a_pair_fires_alike_in_vacask_and_ngspice():
+    c = dk.Circuit("gap-pair")
+    c.add("a1", "hh-squid", nodes=("a", "0"))
+    c.add("b1", "hh-squid", nodes=("b", "0"), **{"k.conductance": 300.0})
+    c.add("gap", dk.Resistor(2e3), nodes=("a", "b"))
+    c.add("stim", dk.CurrentSource(dk.Pulse(2e-5, delay=1e-3, width=1e-3)), nodes=("0", "a"))
+    ours = dk.simulate(c, dk.Transient(0.03), backend="vacask")
+    theirs = dk.simulate(c, dk.Transient(0.03))
+    # both start from the operating point: the same rest to 1 uV
+    assert ours["v(b)"].iloc[0] == pytest.approx(theirs["v(b)"].iloc[0], abs=1e-6)
+    for node in ("a", "b"):
+        a, b = _spikes(ours, node), _spikes(theirs, node)
+        assert len(a) == len(b) >= 1
+        # two engines on the same equations at 10 us: 0.01 ms
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=0)
+    # currents: the sense source's current is the membrane's, as in ngspice (1% of the peak)
+    t = theirs.index.to_numpy()
+    current = np.interp(t, ours.index.to_numpy(), ours["i(a1)"].to_numpy())
+    peak = np.max(np.abs(theirs["i(a1)"].to_numpy()))
+    window = (t > 5e-3) & (t < 30e-3)  # away from the spikes' edges, where timing dominates
+    assert np.max(np.abs(current - theirs["i(a1)"].to_numpy())[window]) < 0.01 * peak
+
+
+def test_compiled_modules_are_cached_by_their_source(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    source = verilog_a(dk.load_model("hh-squid"))
+    first = compile_osdi(source, "hh_squid")
+    stamp = first.stat().st_mtime_ns
+    assert compile_osdi(source, "hh_squid") == first and first.stat().st_mtime_ns == stamp
+    changed = compile_osdi(source.replace("1200.0", "1000.0"), "hh_squid")
+    assert changed != first and changed.exists()
+
+
+def test_what_vacask_cannot_place_is_refused_by_name():
+    with pytest.raises(InvalidInput, match="chemical-synapse is not in it yet"):
+        dk.simulate(hh_pair(), dk.Transient(0.01), backend="vacask")
+    with pytest.raises(InvalidInput, match="runs circuits"):
+        dk.simulate("hh-squid", dk.Transient(0.01), backend="vacask")
