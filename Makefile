@@ -1,7 +1,7 @@
 # devicekit: set up a fresh Debian/Ubuntu machine, then run the demo or the tests.
 #   make demo   set up everything, then run the main job
 #   make test   set up everything, then run the test suite
-# Other targets: setup, lint, bench, netlists, clean.
+# Other targets: setup, test-scale, lint, bench, netlists, clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.devicekit-installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: all setup system browser demo test lint format bench netlists clean
+.PHONY: all setup system browser demo test test-scale lint format bench netlists clean
 
 all: test
 
@@ -46,7 +46,11 @@ demo: setup
 	$(BIN)/devicekit demo --force   # --force: replaces only an earlier report of its own
 
 test: setup browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not scale" $(PYTEST_ARGS)
+
+# tests of over 5 minutes each (ngspice on the 1000-compartment axon for 250 ms: ~13 minutes)
+test-scale: setup
+	$(BIN)/python -m pytest -m scale $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

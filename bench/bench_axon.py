@@ -18,8 +18,9 @@ largest spike-time error at x = 0 and at the far end, and the conduction time's 
 against tests/cable_reference.py (staggered Crank-Nicolson, dt 2.5 us, converged to 1e-3 ms), on
 the same compartments. The long rows run Rallpack's full 250 ms on 1000 compartments once.
 
-``DEVICEKIT_BENCH_AXON=vacask,neuron python -m bench axon`` runs only the tools named (ngspice,
-vacask, native, neuron); the 250 ms ngspice rows alone take about 20 minutes.
+``DEVICEKIT_BENCH_AXON=vacask,neuron,long python -m bench axon`` runs only the tools named
+(ngspice, vacask, native, neuron) and, with ``long``, their 250 ms rows (ngspice's alone take
+about 20 minutes).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 
 from bench._timing import median_seconds, paired_ratio
 
-TSTOP_MS = 20.0
+TSTOP_MS = 100.0
 SIZES = (100, 300, 1000)
 REPEAT = 3
 LONG_MS = 250.0
@@ -109,8 +110,8 @@ def _errors(spikes, reference) -> str:
 
 
 def _selected() -> set[str]:
-    """The tools to run: DEVICEKIT_BENCH_AXON=vacask,neuron (say) runs those only."""
-    chosen = os.environ.get("DEVICEKIT_BENCH_AXON", "ngspice,vacask,native,neuron")
+    """The tools to run, and ``long`` for the 250 ms rows (default: all)."""
+    chosen = os.environ.get("DEVICEKIT_BENCH_AXON", "ngspice,vacask,native,neuron,long")
     return {name.strip() for name in chosen.split(",")}
 
 
@@ -172,7 +173,7 @@ def run() -> list[dict]:
                 "(issue 13 asks at most x1.5)",
             }
         )
-    return rows + _long(tools)
+    return rows + (_long(tools) if "long" in tools else [])
 
 
 def _long(tools: set[str]) -> list[dict]:

@@ -200,5 +200,17 @@ def test_cli_probe_names_a_node_or_instance_of_a_circuit(tmp_path):
     good = run_cli("simulate", "hh-pair", "--probe", "post", "--plot", str(figure), timeout=300)
     assert good.returncode == 0, good.stderr
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    compiled = run_cli("simulate", "hh-squid", "--backend", "vacask")
+    assert compiled.returncode == 2 and "vacask backend runs circuits" in compiled.stderr
     listed = run_cli("models")
     assert "hh-axon" in listed.stdout and "iontronic-neuron-circuit" in listed.stdout
+
+
+def test_an_iontronic_synapse_round_trips_through_a_card():
+    c = dk.Circuit("plastic")
+    c.add("pre", dk.VoltageSource(dk.DC(1.0)), nodes=("a", "0"))
+    c.add("post", dk.Resistor(1e6), nodes=("b", "0"))
+    c.add("syn", "iontronic-synapse", nodes=("a", "b"), **{"cone.conductance": 5e-12})
+    again, _ = parse_circuit_card(tomllib.loads(circuit_card_text(c, 0.01)), "again")
+    assert again == c
+    assert again.instances["syn"].device.channels[0].conductance == 5e-12

@@ -266,9 +266,9 @@ def register(commands, formatter) -> None:
     )
     p.add_argument(
         "--backend",
-        choices=["spice", "native"],
+        choices=["spice", "native", "vacask"],
         default="spice",
-        help="ngspice (default) or the scipy reference",
+        help="ngspice (default), the scipy reference, or (circuits) VACASK with compiled devices",
     )
     add_timeout_flag(p)
     p.add_argument("-o", "--out", metavar="CSV", help="write the trace as CSV")
