@@ -45,8 +45,14 @@ def _waveform(waveform, tstop: float) -> str:
     return f'dc=0 type="pwl" wave=[{points}]'
 
 
-def vacask_netlist(circuit: Circuit, analysis: Transient) -> tuple[str, dict[str, str]]:
-    """The VACASK netlist of a transient of ``circuit``, and raw vector -> column."""
+def vacask_netlist(
+    circuit: Circuit, analysis: Transient, osdi=compile_osdi
+) -> tuple[str, dict[str, str]]:
+    """The VACASK netlist of a transient of ``circuit``, and raw vector -> column.
+
+    ``osdi(source, module)`` gives the path each module's Verilog-A ``source`` is loaded from
+    (default: compiled now, into the cache; an export writes the source beside the netlist
+    and loads ``<module>.osdi``)."""
     circuit.check()
     tstop = analysis.tstop
     modules: dict[object, str] = {}  # membrane structure -> module name
@@ -72,7 +78,7 @@ def vacask_netlist(circuit: Circuit, analysis: Transient) -> tuple[str, dict[str
                 source = verilog_a(device).replace(
                     f"module {spice_name(device.name)}(", f"module {module}("
                 )
-                loads.append(f'load "{compile_osdi(source, module)}"')
+                loads.append(f'load "{osdi(source, module)}"')
                 modules[key] = module
             module = modules[key]
             if (module, values) not in models:

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 from devicekit.analyses import Transient
 from devicekit.circuits.cards import circuit_card_text, find_circuit
+from devicekit.circuits.circuit import Circuit
+from devicekit.circuits.elements import CurrentSource
 from devicekit.circuits.netlist import circuit_netlist
+from devicekit.circuits.vacask import vacask_netlist
 from devicekit.cli import add_json_flag, emit
+from devicekit.commands.simulate import parse_stimulus
 from devicekit.errors import InvalidInput
 from devicekit.export import FORMATS, export_text, write_export
 from devicekit.io import check_outputs, input_files, write_text_atomic
 from devicekit.models.cards import load_model
+from devicekit.models.stimuli import Pulse
+from devicekit.spice.compiler import spice_name
 from devicekit.units import parse_quantity
 
 
 def _export(args) -> int:
 
+    if args.format == "vacask":
+        return _export_vacask(args)
     if args.format not in FORMATS:  # checked before loading, so the list comes first
         export_text(None, args.format)
+    if args.stim:
+        raise InvalidInput("--stim goes into a VACASK netlist; use it with --format vacask")
     inputs = input_files(args.model)
     check_outputs(args.output, inputs=inputs, force=args.force)
     found = find_circuit(args.model)
@@ -54,6 +67,65 @@ def _export_circuit(args, circuit, duration, inputs) -> int:
     return 0
 
 
+def _export_vacask(args) -> int:
+    """A folder with the Verilog-A module(s) and a VACASK netlist that loads them:
+    ``openvaf-r <module>.va`` for each module, then ``vacask <name>.sim`` (writes tran1.raw)."""
+    inputs = input_files(args.model)
+    found = find_circuit(args.model)
+    if found is not None:
+        if args.stim:
+            raise InvalidInput("a circuit has its sources as instances; leave out --stim")
+        circuit, duration = found
+    else:
+        model = load_model(args.model)
+        circuit = Circuit(spice_name(model.name))
+        circuit.add("x1", dataclasses.replace(model, stimuli=()), nodes=("vm", "0"))
+        if args.stim:
+            stimulus = parse_stimulus(args.stim)
+            if stimulus.per_area != model.per_area:
+                raise InvalidInput(
+                    f"--stim {args.stim!r}: {model.name} takes a current "
+                    + ("density (10uA/cm2)" if model.per_area else "(1nA)")
+                )
+            amplitude = stimulus.amplitude * (model.area if model.per_area else 1.0)
+            source = CurrentSource(Pulse(amplitude, per_area=False))
+            circuit.add("stim", source, nodes=("0", "vm"))
+        duration = None
+    tstop = parse_quantity(args.tstop, "time", name="--tstop") if args.tstop else duration
+    tstop = 0.1 if tstop is None else tstop
+    sources: dict[str, str] = {}
+
+    def beside(source: str, module: str) -> str:
+        sources[module] = source
+        return f"{module}.osdi"
+
+    text, _ = vacask_netlist(circuit, Transient(tstop), osdi=beside)
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"-o {args.output}: --format vacask writes a folder; {folder} is a file")
+    files = {folder / f"{module}.va": source for module, source in sources.items()}
+    files[folder / f"{circuit.name}.sim"] = text
+    folder.mkdir(parents=True, exist_ok=True)
+    check_outputs(*files, inputs=inputs, force=args.force)
+    for path, content in files.items():
+        write_text_atomic(path, content, force=args.force, inputs=inputs)
+    run = [f"openvaf-r {m}.va" for m in sources] + [f"vacask {circuit.name}.sim"]
+    emit(
+        args,
+        {
+            "model": circuit.name,
+            "format": "vacask",
+            "folder": str(folder),
+            "files": [p.name for p in files],
+            "run": run,
+            "tstop_s": tstop,
+        },
+        f"{circuit.name} exported for VACASK to {folder}/ ({', '.join(p.name for p in files)});"
+        f" run there: {' && '.join(run)}",
+    )
+    return 0
+
+
 def register(commands, formatter) -> None:
 
     p = commands.add_parser(
@@ -67,13 +139,25 @@ def register(commands, formatter) -> None:
         "  devicekit export hh-squid --format spice -o hh-squid.lib\n"
         "  devicekit export conical-memristor --format card -o cone.toml\n"
         "  devicekit export fitted.toml --format spice -o pore.lib\n"
-        "  devicekit export hh-pair --format spice -o pair.cir   (a circuit: runnable netlist)",
+        "  devicekit export hh-pair --format spice -o pair.cir   (a circuit: runnable netlist)\n"
+        "  devicekit export hh-squid --format vacask -o hh/ --stim 10uA/cm2 --tstop 1s\n"
+        "      (a folder: hh_squid.va and hh_squid.sim; openvaf-r hh_squid.va && vacask "
+        "hh_squid.sim)",
     )
     p.add_argument("model", help="built-in model name or model card (.toml)")
     p.add_argument(
-        "--format", required=True, metavar="FORMAT", help="spice (ngspice library) or card (TOML)"
+        "--format",
+        required=True,
+        metavar="FORMAT",
+        help="spice (ngspice library), ltspice, verilog-a, neuroml, card (TOML), or vacask (a "
+        "folder: Verilog-A and a VACASK netlist)",
     )
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write")
+    p.add_argument(
+        "--stim", metavar="I", help="vacask: a step current from t = 0 (10uA/cm2 or 1nA)"
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="file to write (vacask: a folder)"
+    )
     p.add_argument(
         "--tstop", metavar="T", help="a circuit's transient in its netlist (default: its card's)"
     )

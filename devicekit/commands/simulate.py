@@ -36,7 +36,8 @@ def _models(args) -> int:
     return 0
 
 
-def _stimulus(text: str, delay: float, width: float | None):
+def parse_stimulus(text: str, delay: float = 0.0, width: float | None = None):
+    """``--stim``: a step (or a pulse of ``width``) of a current density or a current."""
 
     try:
         amplitude = parse_quantity(text, "current_density", name="--stim")
@@ -133,7 +134,7 @@ def _simulate(args) -> int:
     width = (
         parse_quantity(args.stim_width, "time", name="--stim-width") if args.stim_width else None
     )
-    stimuli = [_stimulus(args.stim, delay, width)] if args.stim else []
+    stimuli = [parse_stimulus(args.stim, delay, width)] if args.stim else []
     if args.clamp:
         stimuli = [_clamp(args.clamp)]
     elif not stimuli and model.device == "memristor":

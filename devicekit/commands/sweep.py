@@ -6,7 +6,7 @@ import sys
 
 from devicekit.analyses import DCSweep, Op, Transient
 from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
-from devicekit.commands.simulate import _stimulus
+from devicekit.commands.simulate import parse_stimulus
 from devicekit.errors import InvalidInput, SweepError
 from devicekit.io import check_outputs, input_files
 from devicekit.models.cards import load_model
@@ -83,10 +83,10 @@ def _sweep(args) -> int:
     model = as_membrane(load_model(args.model))
     stimuli = None
     if args.stim:
-        stimuli = [_stimulus(args.stim, 0.0, None)]
+        stimuli = [parse_stimulus(args.stim, 0.0, None)]
     elif any(p.split(".")[0] == "stimulus" for p in args.param) and not model.stimuli:
         # the step whose amplitude is swept: a density, or a current for a device
-        stimuli = [_stimulus("0A/m2" if model.per_area else "0A", 0.0, None)]
+        stimuli = [parse_stimulus("0A/m2" if model.per_area else "0A", 0.0, None)]
     with_stimuli = model.with_stimuli(*stimuli) if stimuli else model
     parameters = dict(parse_param(p, with_stimuli) for p in args.param)
     measures = [m.strip() for m in args.measure.split(",")] if args.measure else None

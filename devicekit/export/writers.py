@@ -65,6 +65,7 @@ def export_text(model, fmt: str) -> str:
         raise InvalidInput(
             f"export format {fmt!r} is unknown; valid formats: "
             + ", ".join(f"{name} ({desc})" for name, (_, desc) in FORMATS.items())
+            + ", vacask (devicekit export -o DIR: Verilog-A and a VACASK netlist)"
         )
     if fmt == "spice":
         return _spice_library(model)

@@ -24,5 +24,11 @@ def read_rawfile(path) -> dict[str, np.ndarray]:
     nvars = int(re.search(r"No. Variables:\s*(\d+)", text).group(1))
     npts = int(re.search(r"No. Points:\s*(\d+)", text).group(1))
     names = re.findall(r"^\s+\d+\s+(\S+)\s+\S+", text.split("\nVariables:\n")[1], re.M)[:nvars]
+    if npts == 0:  # the simulator writes the count when it finishes: an unfinished run
+        raise DataFormatError(f"{path}: no points; the run that wrote it did not finish")
+    if len(body) < nvars * npts * 8:
+        raise DataFormatError(
+            f"{path}: truncated ({len(body)} of {nvars * npts * 8} bytes of data)"
+        )
     values = np.frombuffer(body[: nvars * npts * 8], dtype=np.float64).reshape(npts, nvars)
     return {name.lower(): values[:, i].copy() for i, name in enumerate(names)}
