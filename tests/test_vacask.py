@@ -83,8 +83,38 @@ def test_compiled_modules_are_cached_by_their_source(tmp_path, monkeypatch):
     assert changed != first and changed.exists()
 
 
-def test_what_vacask_cannot_place_is_refused_by_name():
-    with pytest.raises(InvalidInput, match="chemical-synapse is not in it yet"):
-        dk.simulate(hh_pair(), dk.Transient(0.01), backend="vacask")
+def test_hh_pair_with_its_synapse_fires_alike_in_vacask_and_ngspice():
+    ours = dk.simulate(hh_pair(), dk.Transient(0.05), backend="vacask")
+    theirs = dk.simulate(hh_pair(), dk.Transient(0.05))
+    for node in ("a", "b"):
+        a, b = _spikes(ours, node), _spikes(theirs, node)
+        assert len(a) == len(b) == 1
+        # the synapse as its own Verilog-A module: 0.01 ms (measured: 0.13 us)
+        np.testing.assert_allclose(a, b, atol=1e-5, rtol=0)
+    t = theirs.index.to_numpy()
+    r = np.interp(t, ours.index.to_numpy(), ours["syn.r"].to_numpy())
+    assert np.max(np.abs(r - theirs["syn.r"].to_numpy())) < 1e-3  # measured 1e-4
+
+
+def test_what_vacask_cannot_run_is_refused_by_name():
     with pytest.raises(InvalidInput, match="runs circuits"):
         dk.simulate("hh-squid", dk.Transient(0.01), backend="vacask")
+
+
+def test_conical_memristor_fingerprint_in_vacask_matches_simulate():
+    from devicekit.models.stimuli import Sine, SineClamp
+
+    cone = dk.load_model("conical-memristor")
+    c = dk.Circuit("fingerprint")
+    c.add("clamp", dk.VoltageSource(Sine(1.5, 19.1)), nodes=("a", "0"))
+    c.add("cone", cone, nodes=("a", "0"))
+    ours = dk.simulate(c, dk.Transient(0.2), backend="vacask")
+    theirs = dk.simulate(cone.with_stimuli(SineClamp(1.5, 19.1)), dk.Transient(0.2))
+    t = theirs.index.to_numpy()
+    state = np.interp(t, ours.index.to_numpy(), ours["cone.cone_x"].to_numpy())
+    current = np.interp(t, ours.index.to_numpy(), ours["i(cone)"].to_numpy())
+    # issue 14: the state within 1e-4 (measured 2.4e-7) and the current within 1e-3 of its
+    # peak (measured 2.9e-5), the 1.5 V, 19.1 Hz sine clamp of the memristor's fingerprint
+    assert np.max(np.abs(state - theirs["cone_x"].to_numpy())) < 1e-4
+    peak = np.max(np.abs(theirs["clamp_current"].to_numpy()))
+    assert np.max(np.abs(current - theirs["clamp_current"].to_numpy())) < 1e-3 * peak

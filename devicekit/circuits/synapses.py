@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass, field, fields
 
 from devicekit.errors import InvalidInput
-from devicekit.expr import Sym, evaluate, exp, to_spice
+from devicekit.expr import Sym, evaluate, exp, real_literal, to_spice, to_verilog_a
 from devicekit.models.builtin import conical_memristor
 from devicekit.models.membrane import Membrane
 from devicekit.models.parameters import quantity
@@ -140,6 +140,35 @@ class ChemicalSynapse:
                 f"Bsyn post e I = {current}",
                 f".nodeset v(r)={self.rest(rest_pre)!r}",
                 f".ends {name}",
+            ]
+        )
+
+    # ------------------------------------------------------------------ Verilog-A
+    def verilog_a(self, name: str) -> str:
+        """The Verilog-A module of this synapse type (pins pre, post, ref; the open fraction
+        r an internal node), printed from the same expressions."""
+        names = {k: k for k in self.parameters()}
+        names.update(v_pre="V(pre, ref)", v_post="V(post, ref)", r="V(r)")
+        params = [f"    parameter real {k} = {real_literal(v)};" for k, v in
+                  self.parameters().items()]  # fmt: skip
+        return "\n".join(
+            [
+                "// devicekit: the kinetic synapse of Destexhe, Mainen and Sejnowski (1994),",
+                "// g r in series with E_syn; SI units; pins pre, post, ref",
+                '`include "disciplines.vams"',
+                "",
+                f"module {name}(pre, post, ref);",
+                "    inout pre, post, ref;",
+                "    electrical pre, post, ref;",
+                "    electrical r;  // the open fraction",
+                *params,
+                "    analog begin",
+                "        I(r) <+ ddt(V(r));",
+                f"        I(r) <+ -({to_verilog_a(self.derivative(), names)});",
+                f"        I(post, ref) <+ {to_verilog_a(self.current(), names)};",
+                "    end",
+                "endmodule",
+                "",
             ]
         )
 

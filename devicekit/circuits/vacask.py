@@ -9,7 +9,8 @@ with its compartments (bench/bench_axon.py). The netlist mirrors the ngspice one
 VACASK's own ``resistor.osdi`` and ``capacitor.osdi``, and sources as ``pwl`` waveforms of the
 same corners ngspice is given. A start on every node runs without an operating point
 (``icmode="uic"``, every node and state given); a start on some nodes forces them during the
-operating point. Chemical synapses and sine sources are not in this backend yet: use ngspice.
+operating point. A chemical synapse is its own Verilog-A module
+(:meth:`~devicekit.circuits.synapses.ChemicalSynapse.verilog_a`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from devicekit.errors import InvalidInput, SimulationError
 from devicekit.export.vacask import compile_osdi, run_vacask
 from devicekit.export.veriloga import verilog_a
 from devicekit.models.membrane import Membrane
-from devicekit.models.stimuli import DC
+from devicekit.models.stimuli import DC, Sine
 from devicekit.spice.compiler import num, spice_name
 
 __all__ = ["run_circuit_vacask", "vacask_netlist"]
@@ -32,10 +33,15 @@ __all__ = ["run_circuit_vacask", "vacask_netlist"]
 def _waveform(waveform, tstop: float) -> str:
     if isinstance(waveform, DC):
         return f"dc={num(waveform.amplitude)}"
+    if isinstance(waveform, Sine):
+        return (
+            f'dc=0 type="sine" sinedc={num(waveform.offset)} ampl={num(waveform.amplitude)} '
+            f"freq={num(waveform.frequency)} delay={num(waveform.delay)}"
+        )
     corners = getattr(waveform, "_corners", None)
     if corners is None:
         raise InvalidInput(
-            f"the vacask backend takes DC, Pulse and StepTrain sources, not "
+            f"the vacask backend takes DC, Pulse, StepTrain and Sine sources, not "
             f"{type(waveform).__name__}; run this circuit in ngspice (backend='spice')"
         )
     kept: dict[float, float] = {}  # VACASK wants strictly increasing times: the later wins
@@ -90,6 +96,20 @@ def vacask_netlist(
             for state in d.states:
                 columns[f"{name}:{state.lower()}"] = f"{name}.{state}"
             columns[f"vsense_{name}:flow(br)"] = f"i({name})"
+        elif instance.kind == "chemical-synapse":
+            module = "dk_chemical_synapse"
+            if module not in modules.values():
+                loads.append(f'load "{osdi(device.verilog_a(module), module)}"')
+                modules[("chemical-synapse",)] = module
+            values = tuple(device.parameters().items())
+            if (module, values) not in models:
+                models[(module, values)] = f"m{len(models)}_{module}"
+                params = " ".join(f"{k}={num(v)}" for k, v in values)
+                model_lines.append(f"model {models[(module, values)]} {module} {params}")
+            lines.append(f"vsense_{name} ({nodes[1]} {name}__post) vsrc dc=0")
+            lines.append(f"{name} ({nodes[0]} {name}__post {nodes[2]}) {models[(module, values)]}")
+            columns[f"{name}:r"] = f"{name}.r"
+            columns[f"vsense_{name}:flow(br)"] = f"i({name})"
         elif instance.kind == "resistor":
             lines.append(f"{name} ({nodes[0]} {nodes[1]}) r r={num(device.resistance)}")
         elif instance.kind == "capacitor":
@@ -102,14 +122,15 @@ def vacask_netlist(
                 columns[f"{name}:flow(br)"] = f"i({name})"
         else:
             raise InvalidInput(
-                f"instance {name!r}: the vacask backend places membranes, resistors, capacitors "
-                f"and sources; a {instance.kind} is not in it yet (run in ngspice: "
+                f"instance {name!r}: the vacask backend places membranes, synapses, resistors, "
+                f"capacitors and sources; a {instance.kind} is not in it yet (run in ngspice: "
                 "backend='spice')"
             )
     step, reltol = analysis.settings
     start = _start(circuit)
     saves = " ".join(f"i(vsense_{i.name})" for i in circuit.instances.values()
-                     if isinstance(i.device, Membrane))  # fmt: skip
+                     if isinstance(i.device, Membrane)
+                     or i.kind == "chemical-synapse")  # fmt: skip
     saves += " " + " ".join(f"i({i.name})" for i in circuit.instances.values()
                             if i.kind == "vsource")  # fmt: skip
     text = "\n".join(
