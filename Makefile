@@ -15,12 +15,14 @@ PYTEST_ARGS ?=
 all: test
 
 # --- system packages: ngspice, libngspice (PySpice 1.5 dlopens the bare name libngspice.so,
-#     which Debian and Ubuntu ship in libngspice0-dev), and python3-venv when venv is missing.
+#     which Debian and Ubuntu ship in libngspice0-dev), Java for jNeuroML (the NeuroML tests),
+#     and python3-venv when venv is missing.
 system:
 	@need=""; \
 	command -v ngspice >/dev/null 2>&1 || need="$$need ngspice"; \
 	dpkg-query -W -f='$${Status}' libngspice0-dev 2>/dev/null | grep -q 'ok installed' || need="$$need libngspice0-dev"; \
 	$(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || need="$$need python3-venv"; \
+	command -v java >/dev/null 2>&1 || need="$$need default-jre-headless"; \
 	if [ -n "$$need" ]; then \
 	  echo "devicekit: installing system packages:$$need"; \
 	  $(SUDO) apt-get update -qq && \
@@ -37,7 +39,7 @@ browser:
 $(STAMP): pyproject.toml | system
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,vacask]'
+	$(BIN)/python -m pip install -q -e '.[dev,vacask,neuroml]'
 	@touch $(STAMP)
 
 setup: system $(STAMP)
@@ -62,7 +64,7 @@ format: setup
 
 # the simulators compared against (NEURON, Brian2) are bench-only extras
 bench: setup
-	$(BIN)/python -m pip install -q -e '.[dev,vacask,bench]'
+	$(BIN)/python -m pip install -q -e '.[dev,vacask,neuroml,bench]'
 	$(BIN)/python -m bench
 
 netlists: setup

@@ -161,32 +161,6 @@ def test_verilog_a_compiles_and_currents_equal_numpy(name, tmp_path):
         )
 
 
-@pytest.mark.parametrize("name", ["hh-squid"])
-def test_neuroml_export_validates(name, tmp_path):
-    from neuroml.utils import validate_neuroml2
-
-    path = write_export(builtin_model(name), "neuroml", tmp_path / f"{name}.nml")
-    validate_neuroml2(str(path))  # raises on an invalid document
-    text = path.read_text()
-    assert 'type="HHExpLinearRate" rate="1per_ms" midpoint="-40mV" scale="10mV"' in text
-    assert 'q10Factor="3"' in text and "ionChannelPassive" in text
-
-
-def test_neuroml_refuses_what_it_cannot_express():
-    with pytest.raises(dk.errors.InvalidInput, match="tau"):
-        export_text(builtin_model("morris-lecar"), "neuroml")
-
-
-def test_neuroml_validation_catches_a_broken_document(tmp_path):
-    # the validator used above really checks: a wrong attribute fails
-    from neuroml.utils import validate_neuroml2
-
-    path = write_export(builtin_model("hh-squid"), "neuroml", tmp_path / "bad.nml")
-    path.write_text(path.read_text().replace("instances=", "copies="))
-    with pytest.raises(Exception):  # noqa: B017 - libNeuroML raises its own error types
-        validate_neuroml2(str(path))
-
-
 def _psa(folder):
     """ngspice reads .spiceinit from the folder it runs in: PSpice compatibility for all
     (``psa``), which reads LTspice's if(c, a, b)."""

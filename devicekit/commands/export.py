@@ -15,6 +15,7 @@ from devicekit.cli import add_json_flag, emit
 from devicekit.commands.simulate import parse_stimulus
 from devicekit.errors import InvalidInput
 from devicekit.export import FORMATS, export_text, write_export
+from devicekit.export.neuroml import lems_simulation, neuroml
 from devicekit.io import check_outputs, input_files, write_text_atomic
 from devicekit.models.cards import load_model
 from devicekit.models.stimuli import Pulse
@@ -26,10 +27,14 @@ def _export(args) -> int:
 
     if args.format == "vacask":
         return _export_vacask(args)
+    if args.format == "neuroml" and not str(args.output).lower().endswith(".nml"):
+        return _export_neuroml(args)
     if args.format not in FORMATS:  # checked before loading, so the list comes first
         export_text(None, args.format)
     if args.stim:
-        raise InvalidInput("--stim goes into a VACASK netlist; use it with --format vacask")
+        raise InvalidInput(
+            "--stim goes into a simulation; use it with --format vacask or neuroml -o DIR"
+        )
     inputs = input_files(args.model)
     check_outputs(args.output, inputs=inputs, force=args.force)
     found = find_circuit(args.model)
@@ -63,6 +68,55 @@ def _export_circuit(args, circuit, duration, inputs) -> int:
         args,
         {"circuit": circuit.name, "format": args.format, "path": str(path), "tstop_s": tstop},
         f"circuit {circuit.name} exported as {args.format} to {path}",
+    )
+    return 0
+
+
+def _write_folder(args, folder: Path, files: dict, inputs) -> None:
+    """Write ``files`` (name -> text) into ``folder``, atomically, none replaced without
+    --force; the folder is made if it is missing."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(
+            f"-o {args.output}: --format {args.format} writes a folder; it is a file"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    check_outputs(*(folder / name for name in files), inputs=inputs, force=args.force)
+    for name, content in files.items():
+        write_text_atomic(folder / name, content, force=args.force, inputs=inputs)
+
+
+def _export_neuroml(args) -> int:
+    """A folder with the NeuroML document (channels, cell, network) and, with --stim or
+    --tstop, a LEMS simulation that records V: ``pynml LEMS_<name>.xml -neuron -run``."""
+    inputs = input_files(args.model)
+    if find_circuit(args.model) is not None:
+        raise InvalidInput("a circuit exports as spice, vacask or card; NeuroML takes a model")
+    model = load_model(args.model)
+    stimulus = None
+    if args.stim:
+        pulse = parse_stimulus(args.stim)
+        if not pulse.per_area or not model.per_area:
+            raise InvalidInput(f"--stim {args.stim!r}: give a current density (10uA/cm2)")
+        stimulus = pulse.amplitude * model.area
+    name = spice_name(model.name)
+    files = {f"{name}.net.nml": neuroml(model, stimulus)}
+    if args.stim or args.tstop:
+        tstop = parse_quantity(args.tstop, "time", name="--tstop") if args.tstop else 0.1
+        files[f"LEMS_{name}.xml"] = lems_simulation(model, f"{name}.net.nml", tstop)
+    folder = Path(args.output)
+    _write_folder(args, folder, files, inputs)
+    run = [f"pynml LEMS_{name}.xml -neuron -run -nogui"] if len(files) > 1 else []
+    emit(
+        args,
+        {
+            "model": model.name,
+            "format": "neuroml",
+            "folder": str(folder),
+            "files": list(files),
+            "run": run,
+        },
+        f"{model.name} exported as NeuroML to {folder}/ ({', '.join(files)})"
+        + (f"; run there: {run[0]}" if run else ""),
     )
     return 0
 
@@ -101,14 +155,9 @@ def _export_vacask(args) -> int:
 
     text, _ = vacask_netlist(circuit, Transient(tstop), osdi=beside)
     folder = Path(args.output)
-    if folder.exists() and not folder.is_dir():
-        raise InvalidInput(f"-o {args.output}: --format vacask writes a folder; {folder} is a file")
-    files = {folder / f"{module}.va": source for module, source in sources.items()}
-    files[folder / f"{circuit.name}.sim"] = text
-    folder.mkdir(parents=True, exist_ok=True)
-    check_outputs(*files, inputs=inputs, force=args.force)
-    for path, content in files.items():
-        write_text_atomic(path, content, force=args.force, inputs=inputs)
+    files = {f"{module}.va": source for module, source in sources.items()}
+    files[f"{circuit.name}.sim"] = text
+    _write_folder(args, folder, files, inputs)
     run = [f"openvaf-r {m}.va" for m in sources] + [f"vacask {circuit.name}.sim"]
     emit(
         args,
@@ -120,7 +169,7 @@ def _export_vacask(args) -> int:
             "run": run,
             "tstop_s": tstop,
         },
-        f"{circuit.name} exported for VACASK to {folder}/ ({', '.join(p.name for p in files)});"
+        f"{circuit.name} exported for VACASK to {folder}/ ({', '.join(files)});"
         f" run there: {' && '.join(run)}",
     )
     return 0
@@ -142,7 +191,10 @@ def register(commands, formatter) -> None:
         "  devicekit export hh-pair --format spice -o pair.cir   (a circuit: runnable netlist)\n"
         "  devicekit export hh-squid --format vacask -o hh/ --stim 10uA/cm2 --tstop 1s\n"
         "      (a folder: hh_squid.va and hh_squid.sim; openvaf-r hh_squid.va && vacask "
-        "hh_squid.sim)",
+        "hh_squid.sim)\n"
+        "  devicekit export hh-squid --format neuroml -o nml/ --stim 10uA/cm2 --tstop 1s\n"
+        "      (a folder: hh_squid.net.nml and LEMS_hh_squid.xml; pynml LEMS_hh_squid.xml "
+        "-neuron -run -nogui)",
     )
     p.add_argument("model", help="built-in model name or model card (.toml)")
     p.add_argument(
