@@ -229,3 +229,21 @@ def test_an_unfinished_or_truncated_rawfile_is_refused(tmp_path):
         read_rawfile(raw(0, [0.0, 1.0]))
     with pytest.raises(DataFormatError, match="truncated"):
         read_rawfile(raw(3, [0.0, 1.0, 1e-3, 2.0]))
+
+
+def test_a_circuit_exported_in_the_ltspice_dialect_runs_in_ngspice_psa_mode(tmp_path):
+    from devicekit.circuits.builtin import hh_pair
+
+    run_cli("export", "hh-pair", "--format", "ltspice", "-o", str(tmp_path / "pair.cir"),
+            check=True)  # fmt: skip
+    assert "if(abs(x)" in (tmp_path / "pair.cir").read_text()
+    _psa(tmp_path)
+    subprocess.run(["ngspice", "-b", "-r", "out.raw", "pair.cir"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=300)  # fmt: skip
+    vectors = read_rawfile(tmp_path / "out.raw")
+    frame = dk.simulate(hh_pair(), dk.Transient(0.05))
+    for node in ("a", "b"):
+        theirs = dk.spike_times(vectors["time"], vectors[f"v({node})"])
+        ours = dk.spike_times(frame.index.to_numpy(), frame[f"v({node})"].to_numpy())
+        assert len(theirs) == len(ours) == 1
+        np.testing.assert_allclose(theirs, ours, atol=1e-5, rtol=0)  # issue 14: 0.01 ms

@@ -10,6 +10,7 @@ import pytest
 import devicekit as dk
 from devicekit.circuits.builtin import builtin_circuit
 from devicekit.export.vacask import tools
+from devicekit.models.builtin import BUILTIN_MODELS
 from devicekit.spice.rawfile import read_rawfile
 from tests.conftest import run_cli
 from tests.hh_reference import reference_spikes
@@ -84,3 +85,22 @@ def test_hh_pair_exported_for_vacask_gives_simulates_spikes(tmp_path):
         assert len(theirs) == len(ours) == 1
         # issue 14: within 0.02 ms (measured 0.13 us)
         np.testing.assert_allclose(theirs, ours, atol=2e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_MODELS))
+def test_every_built_in_model_exported_for_vacask_rests_where_simulate_does(name, tmp_path):
+    # each module compiled by openvaf-r without a warning; the netlist starts VACASK at
+    # devicekit's operating point (VACASK's own op finds Morris-Lecar's unstable equilibrium
+    # at -9.5 mV), and the compiled module must hold it: after 5 ms, V and every state are
+    # still at devicekit's rest, which only an equilibrium of the same equations does
+    folder = tmp_path / name
+    run_cli("export", name, "--format", "vacask", "-o", str(folder), "--tstop", "5ms",
+            check=True)  # fmt: skip
+    vectors = _run_folder(folder)
+    rest = dk.simulate(name, "op")
+    assert vectors["time"][-1] == pytest.approx(5e-3, rel=1e-9)
+    for at in (0, -1):
+        assert vectors["vm"][at] == pytest.approx(rest["v"].iloc[0], abs=1e-6)
+        for state in rest.columns.drop("v"):
+            simulated = vectors[f"x1:{state.lower()}"][at]
+            assert simulated == pytest.approx(rest[state].iloc[0], abs=1e-6)

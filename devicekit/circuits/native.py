@@ -28,7 +28,7 @@ from devicekit.expr import evaluate
 from devicekit.models.membrane import Membrane
 from devicekit.models.stimuli import DC
 
-__all__ = ["integrate_circuit"]
+__all__ = ["integrate_circuit", "operating_point"]
 
 #: systems with more unknowns than this use BDF with a sparse Jacobian pattern
 LARGE = 200
@@ -234,6 +234,18 @@ class _System:
                 f"{self.circuit.name!r}: {solution.message}"
             )
         return self.steady(solution.x)
+
+
+def operating_point(circuit: Circuit) -> dict[str, float]:
+    """The circuit's operating point as the native backend finds it: ``v(<node>)`` [V] of
+    every node and ``<instance>.<state>`` of every state (InvalidInput where the native
+    backend cannot place the circuit: sources other than DC voltages to ground)."""
+    system = _System(circuit)
+    y = system.operating_point()
+    u = system.voltages(y)
+    out = {f"v({node})": float(u[system.index[node]]) for node in [*system.free, *system.fixed]}
+    out.update(zip(system.state_names, map(float, y[system.n_free :]), strict=True))
+    return out
 
 
 def _stamp(matrix, a: int, b: int, value: float) -> None:

@@ -42,8 +42,11 @@ def structure(definition):
     )
 
 
-def circuit_netlist(circuit: Circuit, analysis: Transient) -> CircuitNetlist:
-    """The netlist that runs a transient of ``circuit``."""
+def circuit_netlist(
+    circuit: Circuit, analysis: Transient, dialect: str = "ngspice"
+) -> CircuitNetlist:
+    """The netlist that runs a transient of ``circuit``, in ``dialect`` (``ngspice``, or
+    ``ltspice`` for LTspice's if() in the device subcircuits)."""
     if not isinstance(analysis, Transient):
         raise InvalidInput("a circuit runs a transient (dk.Transient(tstop)) for now")
     circuit.check()
@@ -53,7 +56,7 @@ def circuit_netlist(circuit: Circuit, analysis: Transient) -> CircuitNetlist:
     for node in sorted(circuit.nodes):
         columns[f"v({node.lower()})"] = f"v({node})"
     uic = full_start(circuit)
-    formulation = Formulation(parameters=True, nodeset=not uic)
+    formulation = Formulation(parameters=True, nodeset=not uic, dialect=dialect)
     for instance in circuit.instances.values():
         name, device, nodes = instance.name, instance.device, instance.nodes
         if isinstance(device, Membrane):

@@ -19,6 +19,7 @@ import numpy as np
 
 from devicekit.analyses import Transient
 from devicekit.circuits.circuit import Circuit
+from devicekit.circuits.native import operating_point
 from devicekit.circuits.netlist import full_start, structure
 from devicekit.errors import InvalidInput, SimulationError
 from devicekit.export.vacask import compile_osdi, run_vacask
@@ -175,7 +176,25 @@ def _start(circuit: Circuit) -> str:
     if circuit.start:
         held = ", ".join(f'"{n}", {num(v)}' for n, v in sorted(circuit.start.items()))
         return f" ic={{{held}}}"
-    return ""
+    # the operating point devicekit finds (as ngspice does, led by its .nodeset), given as
+    # the start: VACASK's own op can land on another equilibrium (Morris-Lecar type I has
+    # three); circuits the native backend cannot place keep VACASK's op
+    try:
+        point = operating_point(circuit)
+    except InvalidInput:
+        return ""
+    values = []
+    for instance in circuit.instances.values():
+        pins = {"membrane": f"{instance.name}__in", "chemical-synapse": f"{instance.name}__post"}
+        pin = pins.get("membrane" if isinstance(instance.device, Membrane) else instance.kind)
+        if pin is not None:
+            node = instance.nodes[0 if isinstance(instance.device, Membrane) else 1]
+            values.append(f'"{pin}", {num(point[f"v({node})"])}')
+    for key, value in point.items():
+        instance, _, state = key.partition(".")
+        name = key[2:-1] if key.startswith("v(") else f"{instance}:{state.lower()}"
+        values.append(f'"{name}", {num(value)}')
+    return f' icmode="uic" ic={{{", ".join(values)}}}'
 
 
 def run_circuit_vacask(circuit: Circuit, analysis: Transient, timeout=None):

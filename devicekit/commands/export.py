@@ -55,13 +55,15 @@ def _export_circuit(args, circuit, duration, inputs) -> int:
     transient: ``ngspice -b -r out.raw pair.cir``), or as a circuit card."""
     tstop = parse_quantity(args.tstop, "time", name="--tstop") if args.tstop else duration
     tstop = 0.1 if tstop is None else tstop
-    if args.format == "spice":
-        text = circuit_netlist(circuit, Transient(tstop)).text
+    if args.format in ("spice", "ltspice"):
+        dialect = "ngspice" if args.format == "spice" else "ltspice"
+        text = circuit_netlist(circuit, Transient(tstop), dialect).text
     elif args.format == "card":
         text = circuit_card_text(circuit, tstop)
     else:
         raise InvalidInput(
-            f"a circuit exports as spice (a runnable netlist) or card, not {args.format!r}"
+            f"a circuit exports as spice or ltspice (a runnable netlist), vacask (a folder) or "
+            f"card, not {args.format!r}"
         )
     path = write_text_atomic(args.output, text, force=args.force, inputs=inputs)
     emit(
@@ -165,7 +167,7 @@ def _export_vacask(args) -> int:
             "model": circuit.name,
             "format": "vacask",
             "folder": str(folder),
-            "files": [p.name for p in files],
+            "files": list(files),
             "run": run,
             "tstop_s": tstop,
         },
