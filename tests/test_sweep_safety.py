@@ -91,8 +91,10 @@ def test_a_second_writer_is_refused_while_the_first_runs(tmp_path, reference):
     try:
         for extra in ([], ["--resume"], ["--force"]):
             second = _cli(*SWEEP, "-o", str(out), *extra)
-            if first.poll() is not None:
-                break  # the first finished meanwhile: nothing left to contend for
+            if first.poll() is not None or out.exists():
+                # the first finished meanwhile (its output is written before it exits, so
+                # the file can appear while it still runs): nothing left to contend for
+                break
             assert second.returncode == 2, second.stderr
             assert "in use by another sweep" in second.stderr or "holds an unfinished" in (
                 second.stderr
