@@ -66,6 +66,15 @@ def vacask_netlist(
     models: dict[tuple, str] = {}  # (module, parameter values) -> model name
     loads, model_lines, lines = [], [], []
     seen: dict[int, tuple] = {}  # id(device) -> (definition, structure, parameter values)
+
+    def model(module: str, values: tuple) -> str:
+        """The VACASK model of ``module`` with these parameter values, declared once."""
+        if (module, values) not in models:
+            models[(module, values)] = f"m{len(models)}_{module}"
+            params = " ".join(f"{k}={num(v)}" for k, v in values)
+            model_lines.append(f"model {models[(module, values)]} {module} {params}")
+        return models[(module, values)]
+
     columns = {node: f"v({node})" for node in sorted(circuit.nodes)}
     for instance in circuit.instances.values():
         name, device, nodes = instance.name, instance.device, instance.nodes
@@ -87,13 +96,8 @@ def vacask_netlist(
                 )
                 loads.append(f'load "{osdi(source, module)}"')
                 modules[key] = module
-            module = modules[key]
-            if (module, values) not in models:
-                models[(module, values)] = f"m{len(models)}_{module}"
-                params = " ".join(f"{k}={num(v)}" for k, v in values)
-                model_lines.append(f"model {models[(module, values)]} {module} {params}")
             lines.append(f"vsense_{name} ({nodes[0]} {name}__in) vsrc dc=0")
-            lines.append(f"{name} ({name}__in {nodes[1]}) {models[(module, values)]}")
+            lines.append(f"{name} ({name}__in {nodes[1]}) {model(modules[key], values)}")
             for state in d.states:
                 columns[f"{name}:{state.lower()}"] = f"{name}.{state}"
             columns[f"vsense_{name}:flow(br)"] = f"i({name})"
@@ -103,12 +107,8 @@ def vacask_netlist(
                 loads.append(f'load "{osdi(device.verilog_a(module), module)}"')
                 modules[("chemical-synapse",)] = module
             values = tuple(device.parameters().items())
-            if (module, values) not in models:
-                models[(module, values)] = f"m{len(models)}_{module}"
-                params = " ".join(f"{k}={num(v)}" for k, v in values)
-                model_lines.append(f"model {models[(module, values)]} {module} {params}")
             lines.append(f"vsense_{name} ({nodes[1]} {name}__post) vsrc dc=0")
-            lines.append(f"{name} ({nodes[0]} {name}__post {nodes[2]}) {models[(module, values)]}")
+            lines.append(f"{name} ({nodes[0]} {name}__post {nodes[2]}) {model(module, values)}")
             columns[f"{name}:r"] = f"{name}.r"
             columns[f"vsense_{name}:flow(br)"] = f"i({name})"
         elif instance.kind == "resistor":
@@ -116,9 +116,9 @@ def vacask_netlist(
         elif instance.kind == "capacitor":
             lines.append(f"{name} ({nodes[0]} {nodes[1]}) c c={num(device.capacitance)}")
         elif instance.kind in ("isource", "vsource"):
-            model = "isrc" if instance.kind == "isource" else "vsrc"
+            source = "isrc" if instance.kind == "isource" else "vsrc"
             wave = _waveform(device.waveform, tstop)
-            lines.append(f"{name} ({nodes[0]} {nodes[1]}) {model} {wave}")
+            lines.append(f"{name} ({nodes[0]} {nodes[1]}) {source} {wave}")
             if instance.kind == "vsource":
                 columns[f"{name}:flow(br)"] = f"i({name})"
         else:
