@@ -161,7 +161,8 @@ def vacask_netlist(
 
 
 def _start(circuit: Circuit) -> str:
-    """The transient's start: every node and state given (uic), or nodes forced in the op."""
+    """The transient's start: every node and state given (uic); or nodes forced during
+    VACASK's operating point; or else devicekit's operating point, given as uic."""
     given = full_start(circuit)
     if given:
         pairs = [g.split("=") for g in given]
@@ -189,7 +190,8 @@ def _start(circuit: Circuit) -> str:
         pin = pins.get("membrane" if isinstance(instance.device, Membrane) else instance.kind)
         if pin is not None:
             node = instance.nodes[0 if isinstance(instance.device, Membrane) else 1]
-            values.append(f'"{pin}", {num(point[f"v({node})"])}')
+            volts = 0.0 if node == "0" else point[f"v({node})"]
+            values.append(f'"{pin}", {num(volts)}')
     for key, value in point.items():
         instance, _, state = key.partition(".")
         name = key[2:-1] if key.startswith("v(") else f"{instance}:{state.lower()}"
