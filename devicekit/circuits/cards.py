@@ -52,13 +52,13 @@ import tomli_w
 
 from devicekit import __version__
 from devicekit.circuits.builtin import BUILTIN_CIRCUITS
-from devicekit.circuits.circuit import Circuit
+from devicekit.circuits.circuit import Circuit, membrane_named
 from devicekit.circuits.elements import ELEMENTS, Capacitor, Resistor
-from devicekit.circuits.synapses import ChemicalSynapse, iontronic_synapse
+from devicekit.circuits.synapses import ChemicalSynapse
 from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.io import read_regular, write_text_atomic
 from devicekit.models.builtin import BUILTIN_MODELS
-from devicekit.models.cards import CARD_VERSION, MAX_CARD_BYTES, load_model
+from devicekit.models.cards import CARD_VERSION, MAX_CARD_BYTES
 from devicekit.models.cards.codec import Context, decode, encode, quantity_for_card
 from devicekit.models.cards.reader import Reader
 from devicekit.models.parameters import describe
@@ -109,9 +109,7 @@ def _overrides(reader: Reader, device: str, base: Path | None, where: str) -> di
                 )
             values[key] = table.quantity(key, describe(ChemicalSynapse, key).kind_of(None))
         return values
-    model = (
-        iontronic_synapse() if device == "iontronic-synapse" else load_model(_resolve(device, base))
-    )
+    model = membrane_named(_resolve(device, base))
     for key, text in table.table.items():
         if not isinstance(text, (str, int, float)) or isinstance(text, bool):
             raise ModelCardError(f"{where}.set.{key} must be a quantity string")

@@ -58,6 +58,11 @@ class Instance:
         return ("vm", "ref") if isinstance(self.device, Membrane) else self.device.pins
 
 
+def membrane_named(name: str) -> Membrane:
+    """A membrane a circuit names: ``iontronic-synapse``, a built-in model or a card path."""
+    return iontronic_synapse() if name == "iontronic-synapse" else load_model(name)
+
+
 def _device(spec, overrides: dict, where: str):
     """The device an ``add`` names, with its overrides applied, and its card source."""
     if isinstance(spec, str):
@@ -69,9 +74,7 @@ def _device(spec, overrides: dict, where: str):
                     f"{', '.join(PRESETS)}"
                 )
             return _synapse(ChemicalSynapse(**PRESETS[preset]), overrides, where), spec
-        if spec == "iontronic-synapse":
-            return _membrane(iontronic_synapse(), overrides, where), spec
-        return _membrane(load_model(spec), overrides, where), spec
+        return _membrane(membrane_named(spec), overrides, where), spec
     if isinstance(spec, Membrane):
         return _membrane(spec, overrides, where), None
     if isinstance(spec, ChemicalSynapse):

@@ -94,11 +94,12 @@ def circuit_netlist(
             if instance.kind == "vsource":
                 columns[f"i(v{name})".lower()] = f"i({name})"
     step, reltol = analysis.settings
-    if uic:
+    if uic:  # states are the instance subcircuits' nodes: v(x<instance>.<state>)
+        held = [f"{k if k.startswith('v(') else 'v(x' + k + ')'}={num(v)}" for k, v in uic.items()]
         lines += [
             "* start: every node and state given (Rallpack's start), so no operating point:",
             "* the transient starts from these values (uic)",
-            *(".ic " + " ".join(uic[i : i + 8]) for i in range(0, len(uic), 8)),
+            *(".ic " + " ".join(held[i : i + 8]) for i in range(0, len(held), 8)),
         ]
     elif circuit.start:  # held during the operating point, which sets the states there
         held = [f"v({node})={num(v)}" for node, v in sorted(circuit.start.items())]
@@ -120,21 +121,22 @@ def circuit_netlist(
     return CircuitNetlist(text + "\n", ["time", *columns], columns)
 
 
-def full_start(circuit: Circuit) -> list[str]:
-    """The ``.ic`` of every node and state when the start gives every node's voltage, else [].
+def full_start(circuit: Circuit) -> dict[str, float]:
+    """Every node's, pin's and state's start when the start gives every node's voltage, else
+    {}: ``v(<node>)`` for nodes and each instance's inner pin (``<instance>__in`` or
+    ``__post``), ``<instance>.<state>`` for states, at their steady values there.
 
     ngspice applies ``.ic`` and ``.nodeset`` during an operating point through a search of
     every node per given node (quadratic: 200 s of a 1000-compartment axon's 205 s), so a start
-    that is known outright skips the operating point (``uic``) and states every value instead:
-    node voltages, each instance's pins and its states at their steady values there.
+    that is known outright skips the operating point (``uic``) and states every value instead.
     """
     if not circuit.start or set(circuit.start) != circuit.nodes - {"0"}:
-        return []
+        return {}
 
     def volts(node):
         return 0.0 if node == "0" else circuit.start[node]
 
-    held = [f"v({node})={num(volts(node))}" for node in sorted(circuit.start)]
+    values = {f"v({node})": volts(node) for node in sorted(circuit.start)}
     steady: dict[tuple, list[tuple[str, float]]] = {}  # (device, v) -> states (a cable's
     for instance in circuit.instances.values():  # thousand compartments share one device)
         name, device, nodes = instance.name, instance.device, instance.nodes
@@ -146,14 +148,12 @@ def full_start(circuit: Circuit) -> list[str]:
                     (state, float(evaluate(eq.steady_states[state], {"v": v})))
                     for state in eq.states
                 ]
-            held.append(f"v({name}__in)={num(volts(nodes[0]))}")
-            for state, x in steady[(id(device), v)]:
-                held.append(f"v(x{name}.{state})={num(x)}")
+            values[f"v({name}__in)"] = volts(nodes[0])
+            values.update((f"{name}.{state}", x) for state, x in steady[(id(device), v)])
         elif instance.kind == "chemical-synapse":
-            held.append(f"v({name}__post)={num(volts(nodes[1]))}")
-            r = device.rest(volts(nodes[0]) - volts(nodes[2]))
-            held.append(f"v(x{name}.r)={num(r)}")
-    return held
+            values[f"v({name}__post)"] = volts(nodes[1])
+            values[f"{name}.r"] = device.rest(volts(nodes[0]) - volts(nodes[2]))
+    return values
 
 
 def element_currents(circuit: Circuit, frame) -> dict:

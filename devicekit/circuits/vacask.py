@@ -164,35 +164,27 @@ def _start(circuit: Circuit) -> str:
     """The transient's start: every node and state given (uic); or nodes forced during
     VACASK's operating point; or else devicekit's operating point, given as uic."""
     given = full_start(circuit)
-    if given:
-        pairs = [g.split("=") for g in given]
-        values = []
-        for key, value in pairs:
-            node = key[2:-1]  # v(<node>) or v(x<instance>.<state>)
-            if "." in node:
-                instance, state = node.split(".", 1)
-                node = f"{instance[1:]}:{state}"
-            values.append(f'"{node}", {value}')
-        return f' icmode="uic" ic={{{", ".join(values)}}}'
-    if circuit.start:
+    if circuit.start and not given:
         held = ", ".join(f'"{n}", {num(v)}' for n, v in sorted(circuit.start.items()))
         return f" ic={{{held}}}"
-    # the operating point devicekit finds (as ngspice does, led by its .nodeset), given as
-    # the start: VACASK's own op can land on another equilibrium (Morris-Lecar type I has
-    # three); circuits the native backend cannot place keep VACASK's op
-    try:
-        point = operating_point(circuit)
-    except InvalidInput:
-        return ""
+    if not given:
+        # the operating point devicekit finds (as ngspice does, led by its .nodeset), given
+        # as the start: VACASK's own op can land on another equilibrium (Morris-Lecar type I
+        # has three); circuits the native backend cannot place keep VACASK's op
+        try:
+            given = operating_point(circuit)
+        except InvalidInput:
+            return ""
+        for instance in circuit.instances.values():  # the sense sources' inner pins
+            if isinstance(instance.device, Membrane):
+                pin, node = f"{instance.name}__in", instance.nodes[0]
+            elif instance.kind == "chemical-synapse":
+                pin, node = f"{instance.name}__post", instance.nodes[1]
+            else:
+                continue
+            given[f"v({pin})"] = 0.0 if node == "0" else given[f"v({node})"]
     values = []
-    for instance in circuit.instances.values():
-        pins = {"membrane": f"{instance.name}__in", "chemical-synapse": f"{instance.name}__post"}
-        pin = pins.get("membrane" if isinstance(instance.device, Membrane) else instance.kind)
-        if pin is not None:
-            node = instance.nodes[0 if isinstance(instance.device, Membrane) else 1]
-            volts = 0.0 if node == "0" else point[f"v({node})"]
-            values.append(f'"{pin}", {num(volts)}')
-    for key, value in point.items():
+    for key, value in given.items():  # v(<node>), or <instance>.<state>: "<instance>:<state>"
         instance, _, state = key.partition(".")
         name = key[2:-1] if key.startswith("v(") else f"{instance}:{state.lower()}"
         values.append(f'"{name}", {num(value)}')

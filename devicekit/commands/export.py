@@ -53,8 +53,7 @@ def _export(args) -> int:
 def _export_circuit(args, circuit, duration, inputs) -> int:
     """A circuit as one runnable ngspice netlist (its device subcircuits, sources and
     transient: ``ngspice -b -r out.raw pair.cir``), or as a circuit card."""
-    tstop = parse_quantity(args.tstop, "time", name="--tstop") if args.tstop else duration
-    tstop = 0.1 if tstop is None else tstop
+    tstop = _tstop(args, duration)
     if args.format in ("spice", "ltspice"):
         dialect = "ngspice" if args.format == "spice" else "ltspice"
         text = circuit_netlist(circuit, Transient(tstop), dialect).text
@@ -72,6 +71,27 @@ def _export_circuit(args, circuit, duration, inputs) -> int:
         f"circuit {circuit.name} exported as {args.format} to {path}",
     )
     return 0
+
+
+def _tstop(args, default: float | None = None) -> float:
+    """--tstop [s], else ``default`` (a circuit card's), else 100 ms."""
+    if args.tstop:
+        return parse_quantity(args.tstop, "time", name="--tstop")
+    return 0.1 if default is None else default
+
+
+def _stimulus_current(args, model) -> float | None:
+    """--stim as the current [A] into ``model``: a density times the model's area, or a
+    current for a device in its own units; None without --stim."""
+    if not args.stim:
+        return None
+    stimulus = parse_stimulus(args.stim)
+    if stimulus.per_area != model.per_area:
+        raise InvalidInput(
+            f"--stim {args.stim!r}: {model.name} takes a current "
+            + ("density (10uA/cm2)" if model.per_area else "(1nA)")
+        )
+    return stimulus.amplitude * (model.area if model.per_area else 1.0)
 
 
 def _write_folder(args, folder: Path, files: dict, inputs) -> None:
@@ -94,17 +114,10 @@ def _export_neuroml(args) -> int:
     if find_circuit(args.model) is not None:
         raise InvalidInput("a circuit exports as spice, vacask or card; NeuroML takes a model")
     model = load_model(args.model)
-    stimulus = None
-    if args.stim:
-        pulse = parse_stimulus(args.stim)
-        if not pulse.per_area or not model.per_area:
-            raise InvalidInput(f"--stim {args.stim!r}: give a current density (10uA/cm2)")
-        stimulus = pulse.amplitude * model.area
     name = spice_name(model.name)
-    files = {f"{name}.net.nml": neuroml(model, stimulus)}
+    files = {f"{name}.net.nml": neuroml(model, _stimulus_current(args, model))}
     if args.stim or args.tstop:
-        tstop = parse_quantity(args.tstop, "time", name="--tstop") if args.tstop else 0.1
-        files[f"LEMS_{name}.xml"] = lems_simulation(model, f"{name}.net.nml", tstop)
+        files[f"LEMS_{name}.xml"] = lems_simulation(model, f"{name}.net.nml", _tstop(args))
     folder = Path(args.output)
     _write_folder(args, folder, files, inputs)
     run = [f"pynml LEMS_{name}.xml -neuron -run -nogui"] if len(files) > 1 else []
@@ -136,19 +149,12 @@ def _export_vacask(args) -> int:
         model = load_model(args.model)
         circuit = Circuit(spice_name(model.name))
         circuit.add("x1", dataclasses.replace(model, stimuli=()), nodes=("vm", "0"))
-        if args.stim:
-            stimulus = parse_stimulus(args.stim)
-            if stimulus.per_area != model.per_area:
-                raise InvalidInput(
-                    f"--stim {args.stim!r}: {model.name} takes a current "
-                    + ("density (10uA/cm2)" if model.per_area else "(1nA)")
-                )
-            amplitude = stimulus.amplitude * (model.area if model.per_area else 1.0)
+        amplitude = _stimulus_current(args, model)
+        if amplitude is not None:
             source = CurrentSource(Pulse(amplitude, per_area=False))
             circuit.add("stim", source, nodes=("0", "vm"))
         duration = None
-    tstop = parse_quantity(args.tstop, "time", name="--tstop") if args.tstop else duration
-    tstop = 0.1 if tstop is None else tstop
+    tstop = _tstop(args, duration)
     sources: dict[str, str] = {}
 
     def beside(source: str, module: str) -> str:
@@ -207,10 +213,16 @@ def register(commands, formatter) -> None:
         "folder: Verilog-A and a VACASK netlist)",
     )
     p.add_argument(
-        "--stim", metavar="I", help="vacask: a step current from t = 0 (10uA/cm2 or 1nA)"
+        "--stim",
+        metavar="I",
+        help="vacask, neuroml -o DIR: a step current from t = 0 (10uA/cm2, or 1nA for a device)",
     )
     p.add_argument(
-        "-o", "--output", required=True, metavar="FILE", help="file to write (vacask: a folder)"
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE",
+        help="file to write (vacask, and neuroml unless FILE ends in .nml: a folder)",
     )
     p.add_argument(
         "--tstop", metavar="T", help="a circuit's transient in its netlist (default: its card's)"
