@@ -66,6 +66,9 @@ _LAZY = {
     "Pulse": "devicekit.models.stimuli",
     "Sine": "devicekit.models.stimuli",
     "StepTrain": "devicekit.models.stimuli",
+    "Pool": "devicekit.models.pools",
+    "Pump": "devicekit.models.pools",
+    "steady_state": "devicekit.native",
 }
 _SUBMODULES = {
     "electrochem",
@@ -138,7 +141,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from devicekit.measurements.loader import load_measurement  # noqa: F401
     from devicekit.models.cards import load_model, save_model  # noqa: F401
     from devicekit.models.ions import STANDARD_SOLUTIONS, Ion, get_ion, get_solution  # noqa: F401
+    from devicekit.models.pools import Pool, Pump  # noqa: F401
     from devicekit.models.stimuli import DC, Pulse, Sine, StepTrain  # noqa: F401
+    from devicekit.native import steady_state  # noqa: F401
     from devicekit.simulation import simulate  # noqa: F401
     from devicekit.spikes import fi_curve, find_threshold, spike_times  # noqa: F401
     from devicekit.units import parse_quantity  # noqa: F401

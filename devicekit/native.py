@@ -16,10 +16,11 @@ import numpy as np
 
 from devicekit.analyses import effective_timeout
 from devicekit.crossings import spike_times
+from devicekit.electrochem.constants import CODATA
 from devicekit.errors import InvalidInput, SimulationError
 from devicekit.expr import evaluate, lambdify, to_text
 
-__all__ = ["NativeResult", "integrate"]
+__all__ = ["NativeResult", "check_pools", "integrate", "steady_state"]
 
 
 @dataclass
@@ -120,9 +121,15 @@ def integrate(
             y = [clamp_value(t), *y.tolist()[1:]]
             return [0.0, *[f(*y) for f in gate_rates]]
 
+    pools = [(names.index(p.name), p.name) for p in membrane.pools]
+
     def rhs(t, y):
         if deadline is not None and time.monotonic() > deadline:
             raise _TimedOut(t)
+        for index, _ in pools:  # a trial step past an emptying (the event finds when)
+            if not y[index] > 0:
+                y = y.copy()
+                y[index] = np.finfo(float).tiny
         try:
             return evaluate_rhs(t, y)
         except (ArithmeticError, ValueError) as error:  # ZeroDivision, Overflow, math domain
@@ -138,10 +145,14 @@ def integrate(
     edges = sorted(set(edges))
     sample_step = sample_step or tstop / 20000
     samples = np.linspace(0.0, tstop, round(tstop / sample_step) + 1)
+    stops = [_pool_event(index) for index, _ in pools]
     try:
         t_out, y_out, spikes, nfev = _segments(
-            edges, samples, y0, rhs, crossing, clamp, method, rtol, atol, max_step, threshold
-        )
+            edges, samples, y0, rhs, crossing, clamp, method, rtol, atol, max_step, threshold,
+            stops,
+        )  # fmt: skip
+    except _Emptied as stop:
+        raise _emptied(membrane, pools[stop.index][1], stop.t, 0.0) from None
     except _TimedOut as stop:
         raise SimulationError(
             f"the native integration took longer than its timeout of {timeout:g} s and was "
@@ -162,8 +173,26 @@ def integrate(
     return NativeResult(data, np.asarray(spikes), threshold, nfev)
 
 
-def _segments(edges, samples, y, rhs, crossing, clamp, method, rtol, atol, max_step, threshold):
-    """Integrate piecewise between stimulus breakpoints; samples, spikes and evaluations."""
+def _pool_event(index: int):
+    """A terminal event: pool ``index`` of the state vector reaches zero."""
+
+    def emptied(t, y):
+        return y[index]
+
+    emptied.terminal, emptied.direction = True, -1.0
+    return emptied
+
+
+class _Emptied(Exception):
+    def __init__(self, index: int, t: float):
+        super().__init__(index, t)
+        self.index, self.t = index, t
+
+
+def _segments(edges, samples, y, rhs, crossing, clamp, method, rtol, atol, max_step, threshold,
+              stops=()):  # fmt: skip
+    """Integrate piecewise between stimulus breakpoints; samples, spikes and evaluations.
+    ``stops`` are terminal events (a pool emptied), raised as :class:`_Emptied`."""
     from scipy.integrate import solve_ivp
 
     tstop = edges[-1]
@@ -186,14 +215,21 @@ def _segments(edges, samples, y, rhs, crossing, clamp, method, rtol, atol, max_s
                 max_step=max_step,
             )
 
+        events = [*([] if clamp else [crossing]), *stops]
         try:
-            solution = segment(None if clamp else crossing)
+            solution = segment(events or None)
         except ValueError:
             # scipy's event root finder can fail on LSODA's dense output when the trace only
             # touches the threshold; integrate without it and take crossings from the samples
-            solution = segment(None)
+            events = list(stops)
+            solution = segment(events or None)
             if not clamp and solution.success:
                 spikes.extend(spike_times(solution.t, solution.y[0], threshold))
+        if solution.status == 1:  # a terminal event: a pool emptied
+            first = 0 if clamp or len(events) == len(stops) else 1
+            for k, times in enumerate(solution.t_events[first:]):
+                if len(times):
+                    raise _Emptied(k, float(times[0]))
         if not solution.success:
             raise SimulationError(
                 f"native integration failed at t = {solution.t[-1]:g} s: {solution.message}"
@@ -202,10 +238,36 @@ def _segments(edges, samples, y, rhs, crossing, clamp, method, rtol, atol, max_s
         keep = np.isin(solution.t, wanted)
         t_out.append(solution.t[keep])
         y_out.append(solution.y[:, keep])
-        if solution.t_events is not None:
+        if solution.t_events is not None and len(events) > len(stops):
             spikes.extend(solution.t_events[0])
         y = solution.y[:, -1]
     return t_out, y_out, spikes, nfev
+
+
+def _emptied(membrane, pool: str, t: float, value: float) -> SimulationError:
+    side = "inside" if pool.endswith("_in") else "outside"
+    return SimulationError(
+        f"model {membrane.name!r}: pool {pool} (the {side} concentration of "
+        f"{pool.rsplit('_', 1)[0]}) fell to {value:.4g} mol/m^3 at t = {t:.6g} s; a "
+        "concentration must stay > 0 (its Nernst battery is undefined there). The currents "
+        "empty it faster than it is refilled: give the pool a larger volume, a relaxation "
+        "(tau and bath), or smaller currents"
+    )
+
+
+def check_pools(membrane, frame) -> None:
+    """Refuse a result in which a pool reached zero or below (or NaN), naming the first time."""
+    for pool in membrane.pools:
+        if pool.name not in frame:
+            continue
+        values = frame[pool.name].to_numpy()
+        bad = ~(values > 0)
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise _emptied(membrane, pool.name, float(frame.index[k]), float(values[k]))
+
+
+_FARADAY = CODATA.faraday
 
 
 class _TimedOut(Exception):
@@ -231,3 +293,78 @@ def _fault(error: Exception, t: float, state: dict, expressions: dict) -> Simula
         f"the native integration cannot evaluate {culprit} at t = {t:g} s ({where}): "
         f"{type(error).__name__}: {error}; check the model's parameters"
     )
+
+
+def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
+    """The steady state of a membrane with ion pools, from its initial values: V, the gates
+    and the pools where every derivative vanishes, found by Newton's method (scipy's ``root``).
+
+    Pools without relaxation conserve the charge they hold with the membrane capacitor, so
+    their steady states form a family; the one reached from the initial values has
+    ``C A (V - V0) = F sum z Vol (c - c0)`` over the inside pools, and that equation replaces
+    dV/dt = 0. This needs every current of the membrane to be carried by an ion with an inside
+    pool without relaxation (as in a pump-leak cell); other layouts have an ordinary, unique
+    steady state, or none that this solver can pick, and are refused by name.
+
+    Returns
+    -------
+    dict
+        ``v`` [V] and every state (pools in mol/m^3), as :meth:`Membrane.resting_state` does.
+
+    Raises
+    ------
+    SimulationError
+        When Newton's method does not converge to residuals below ``tolerance`` (relative).
+    """
+    from scipy.optimize import root
+
+    eq = membrane.equations()
+    names = ["v", *eq.states]
+    start = membrane.resting_state()
+    y0 = np.array([start[n] for n in names], dtype=float)
+    conserved = [p for p in membrane.pools if p.tau is None]
+    buffered = {p.ion for p in membrane.pumps if p.kind == "buffer"}
+    conserved = [p for p in conserved if p.ion not in buffered]
+    area = membrane.area
+    charge = None
+    if conserved:
+        inside = {p.ion for p in conserved if p.side == "inside"}
+        carriers = [getattr(c, "ion", None) for c in membrane.channels]
+        carriers += [ion for pump in membrane.pumps for ion in pump.ions]
+        if len(inside) != len(conserved) or any(ion not in inside for ion in carriers):
+            raise InvalidInput(
+                f"model {membrane.name!r}: its pools without relaxation "
+                f"({', '.join(p.name for p in conserved)}) make the steady state a family, and "
+                "this solver fixes it by the charge held in inside pools, which needs every "
+                "channel and pump to carry an ion with such a pool; run a long transient "
+                "instead, or give the pools a tau"
+            )
+        weights = np.zeros(len(names))
+        weights[0] = membrane.capacitance * area
+        for pool in conserved:
+            weights[names.index(pool.name)] = -_FARADAY * pool.valence * pool.volume
+        charge = (weights, float(weights @ y0), membrane.capacitance * area * 0.1)
+    ionic = lambdify(eq.ionic_current, names)
+    rates = [lambdify(eq.derivatives[s], names) for s in eq.states]
+    scale = np.maximum(np.abs(y0), 1e-3)
+
+    def residual(x):
+        y = x * scale
+        values = y.tolist()
+        dv = -ionic(*values) / membrane.capacitance
+        out = [dv * 1e-3, *[f(*values) / s for f, s in zip(rates, scale[1:], strict=True)]]
+        if charge is not None:
+            weights, total, unit = charge
+            out[0] = (float(weights @ y) - total) / unit
+        return out
+
+    with np.errstate(all="ignore"):
+        solution = root(residual, y0 / scale, method="hybr", options={"xtol": 1e-15})
+        y = solution.x * scale
+        worst = float(np.max(np.abs(residual(solution.x))))
+    if not np.all(np.isfinite(y)) or worst > tolerance:
+        raise SimulationError(
+            f"model {membrane.name!r}: no steady state found from the initial values (largest "
+            f"scaled residual {worst:.3g}: {solution.message}); run a long transient instead"
+        )
+    return dict(zip(names, y.tolist(), strict=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from devicekit.errors import InvalidInput
 from devicekit.io import write_bytes_atomic
 
@@ -48,26 +50,49 @@ def new_figure(**options):
 
 
 def plot_transient(frame, title: str):
-    """A figure of V(t) [mV] and the gates; returns the matplotlib Figure."""
-    gates = [c for c in frame.columns if c not in TRACE_UNITS]
-    rows = 2 if gates else 1
-    figure = new_figure(figsize=(8, 5 if gates else 3.2))
-    axes = figure.subplots(rows, 1, sharex=True, squeeze=False)
-    t = frame.index.to_numpy() * 1e3
-    axes[0, 0].plot(t, frame["v"].to_numpy() * 1e3, color="black", lw=1)
-    axes[0, 0].set_ylabel("V [mV]")
-    axes[0, 0].set_title(title)
+    """A figure of V(t) [mV] and the gates, and of a model with ion pools also each pool's
+    change from its start [mM] and the batteries that move [mV]; returns the Figure."""
+    pools = [c for c in frame.columns if _POOL.fullmatch(str(c))]
+    batteries = [c for c in frame.columns if str(c).startswith("E_")]
+    gates = [c for c in frame.columns if c not in TRACE_UNITS and c not in (*pools, *batteries)]
+    panels = ["v", *(["gates"] if gates else []), *(["pools"] if pools else [])]
+    panels += ["batteries"] if batteries else []
+    figure = new_figure(figsize=(8, 3.2 + 1.9 * (len(panels) - 1)))
+    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    seconds = frame.index.to_numpy()
+    long = seconds[-1] > 10.0  # runs of seconds to hours (pools) are drawn in seconds
+    t = seconds if long else seconds * 1e3
+    axis = dict(zip(panels, axes, strict=True))
+    axis["v"].plot(t, frame["v"].to_numpy() * 1e3, color="black", lw=1)
+    axis["v"].set_ylabel("V [mV]")
+    axis["v"].set_title(title)
     if gates:
         for gate in gates:
-            axes[1, 0].plot(t, frame[gate].to_numpy(), lw=1, label=gate)
-        axes[1, 0].set_ylabel("states [1]")
+            axis["gates"].plot(t, frame[gate].to_numpy(), lw=1, label=gate)
+        axis["gates"].set_ylabel("states [1]")
         values = frame[gates].to_numpy()
         if values.min() >= 0 and values.max() <= 1:  # gates: the whole range [0, 1]
-            axes[1, 0].set_ylim(-0.02, 1.02)  # (a memristor's g/g0 keeps its own range)
-        axes[1, 0].legend(loc="upper right", ncol=min(len(gates), 4), fontsize=8)
-    axes[-1, 0].set_xlabel("time [ms]")
+            axis["gates"].set_ylim(-0.02, 1.02)  # (a memristor's g/g0 keeps its own range)
+        axis["gates"].legend(loc="upper right", ncol=min(len(gates), 4), fontsize=8)
+    if pools:  # changes from the start: a 0.1 mM change of 140 mM K+ shows
+        for pool in pools:
+            values = frame[pool].to_numpy()
+            label = f"{pool} - {values[0]:.4g} mM"
+            axis["pools"].plot(t, values - values[0], lw=1, label=label)
+        axis["pools"].set_ylabel("pool change [mM]")
+        axis["pools"].legend(loc="best", fontsize=8)
+    if batteries:
+        for battery in batteries:
+            axis["batteries"].plot(t, frame[battery].to_numpy() * 1e3, lw=1, label=battery)
+        axis["batteries"].set_ylabel("battery [mV]")
+        axis["batteries"].legend(loc="best", fontsize=8)
+    axes[-1].set_xlabel("time [s]" if long else "time [ms]")
     figure.tight_layout()
     return figure
+
+
+#: a pool's column: ion and side (``K_out``, ``Na_in``)
+_POOL = re.compile(r"[A-Z][a-z]?_(in|out)")
 
 
 def save_figure(figure, path, force: bool) -> None:

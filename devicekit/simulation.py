@@ -22,7 +22,8 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import Membrane
-from devicekit.native import integrate
+from devicekit.models.paths import apply_values
+from devicekit.native import check_pools, integrate, steady_state
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
 
@@ -78,6 +79,7 @@ def simulate(
     backend: str = "spice",
     formulation=None,
     timeout: float | None = None,
+    temperature: float | None = None,
     **analysis_options,
 ):
     """Simulate a model.
@@ -100,6 +102,13 @@ def simulate(
         Wall-clock limit [s] of the run; a longer run is stopped and raises
         :class:`~devicekit.errors.SimulationError`. Ctrl-C stops a run at any time
         (``KeyboardInterrupt``), and the engine stays usable.
+    temperature : float, optional
+        The model's temperature [K] for this run (as ``--temperature`` on the command line):
+        every Nernst battery and every Q10 factor follows it.
+
+    A model with ion pools (:mod:`devicekit.models.pools`) adds a column per pool (``K_out``
+    [mol/m^3]) and per battery that moves (``E_k`` [V]); its transient starts with every pool
+    at its initial value, and a pool driven to zero or below stops the run with an error.
 
     Returns
     -------
@@ -123,6 +132,8 @@ def simulate(
     membrane = as_membrane(model)
     if stimuli is not None:
         membrane = membrane.with_stimuli(*stimuli)
+    if temperature is not None:
+        membrane = apply_values(membrane, {"temperature": temperature})
     analysis = _analysis(analysis, analysis_options)
     if backend == "vacask":
         raise InvalidInput(
@@ -154,6 +165,7 @@ def _simulate_spice(membrane, analysis, formulation, timeout):
         frame = pd.DataFrame(data, index=pd.Index(time, name="time"))
         if "clamp_current" not in frame:
             frame["stimulus"] = _stimulus_current(membrane, time)
+        check_pools(membrane, frame)
     elif isinstance(analysis, DCSweep):
         frame = pd.DataFrame(data)
         frame = frame.rename(columns={"clamp_current": "current"}).set_index("v")
@@ -181,12 +193,16 @@ def _simulate_native(membrane, analysis, timeout):
         result = integrate(
             membrane, analysis.tstop, rtol=1e-9, atol=1e-12, timeout=timeout, **kwargs
         )
-        return result.data
+        frame = result.data
+        for channel, battery in eq.moving.items():
+            frame[f"E_{channel}"] = evaluate(battery, {k: frame[k].to_numpy() for k in frame})
+        return frame
     if isinstance(analysis, DCSweep):
         v = analysis.voltages()
         gates = {s: evaluate(eq.steady_states[s], {"v": v}) for s in eq.states}
         current = membrane.area * evaluate(eq.ionic_current, {"v": v, **gates})
         frame = pd.DataFrame({"current": current, **gates}, index=pd.Index(v, name="voltage"))
         return frame
-    rest = membrane.resting_state()
+    # with ion pools: the steady state the pools reach (what ngspice's .op finds), else rest
+    rest = steady_state(membrane) if membrane.pools else membrane.resting_state()
     return pd.DataFrame({k: [v] for k, v in rest.items()})

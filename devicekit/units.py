@@ -102,6 +102,11 @@ def _build_table() -> dict[str, Unit]:
     prefixed("M", "concentration", Fraction(10**3))
     prefixed("mol/L", "concentration", Fraction(10**3))
     table["mol/m3"] = Unit("concentration", 1.0)
+    # volume: litres (1 L = 1e-3 m^3) and cubic lengths
+    prefixed("L", "volume", Fraction(1, 10**3))
+    for name, factor in (("m3", 1), ("cm3", Fraction(1, 10**6)), ("mm3", Fraction(1, 10**9))):
+        table[name] = Unit.exact("volume", Fraction(factor))
+    table["um3"] = table["µm3"] = Unit.exact("volume", Fraction(1, 10**18))
     # length and permeability
     for prefix in ("", "c", "m", "u", "µ", "n"):
         factor = Fraction(1, 100) if prefix == "c" else _PREFIXES[prefix]
@@ -151,6 +156,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "temperature": ("K", "37degC"),
     "time": ("s", "200ms"),
     "length": ("m", "10um"),
+    "volume": ("m3", "4.19pL"),
     "permeability": ("m/s", "1e-6cm/s"),
     "frequency": ("1/s", "0.1/ms"),
     "area": ("m2", "1cm2"),

@@ -18,9 +18,14 @@ from tests.conftest import run_cli
 
 
 def _cases():
-    cases = {name: builtin_model(name) for name in BUILTIN_MODELS}
-    for name in BUILTIN_MODELS:
-        model = builtin_model(name)
+    # models with ion pools are left out: their DC I-V moves the pools to their own steady
+    # state (or is singular without relaxation), not the fixed concentrations of the numpy
+    # I-V; tests/test_pools.py checks their exports
+    models = {name: builtin_model(name) for name in BUILTIN_MODELS}
+    cases = {name: model for name, model in models.items() if not model.pools}
+    for name, model in models.items():
+        if model.pools:
+            continue
         for channel in model.channels:
             cases[f"{name}:{channel.name}"] = as_membrane(
                 channel, area=model.area, temperature=model.temperature
@@ -126,8 +131,9 @@ def _verilogae():
     return verilogae
 
 
-@pytest.mark.parametrize("name", list(BUILTIN_MODELS))
+@pytest.mark.parametrize("name", [n for n in BUILTIN_MODELS if not builtin_model(n).pools])
 def test_verilog_a_compiles_and_currents_equal_numpy(name, tmp_path):
+    # (models with pools: tests/test_pools.py)
     # issue 5: every exported module compiles with verilogae (OpenVAF's front end), and each
     # exposed channel current equals numpy to 1e-9 relative, gates at their steady state
     model = builtin_model(name)

@@ -12,6 +12,7 @@ from devicekit.analyses import Transient
 from devicekit.export import write_export
 from devicekit.models.builtin import BUILTIN_MODELS, builtin_model
 from devicekit.models.stimuli import Pulse
+from devicekit.native import steady_state
 from devicekit.simulation import simulate
 from devicekit.spice.compiler import spice_name
 from devicekit.spice.rawfile import read_rawfile
@@ -33,7 +34,9 @@ def _run(tmp_path, netlist: str) -> dict:
     return read_rawfile(tmp_path / "out.raw")
 
 
-@pytest.mark.parametrize("name", sorted(BUILTIN_MODELS))
+# a pump-leak cell's pools conserve their amount, so its .op is singular by its physics (every
+# amount has a rest); its transient starts from the pools the library holds (test_pools.py)
+@pytest.mark.parametrize("name", sorted(set(BUILTIN_MODELS) - {"pump-leak-cell"}))
 def test_op_finds_rest_from_a_bare_include(name, tmp_path):
     model = builtin_model(name)
     write_export(model, "spice", tmp_path / "device.lib")
@@ -47,8 +50,9 @@ X1 vm 0 {spice_name(model.name)}
 """,
     )
     # expected: devicekit's native rest (the stable zero of the steady-state current, found by
-    # bisection to 1e-15 V); tolerance 0.1 mV, the issue's acceptance bound
-    rest = model.resting_state()["v"]
+    # bisection to 1e-15 V; with ion pools, where they settle: dk.steady_state); tolerance
+    # 0.1 mV, the issue's acceptance bound
+    rest = (steady_state(model) if model.pools else model.resting_state())["v"]
     assert float(np.asarray(vectors["v(vm)"])[0]) == pytest.approx(rest, abs=1e-4)
 
 

@@ -90,6 +90,12 @@ def _overrides(args, model):
     return apply_values(model, values) if values else model
 
 
+def _max_step(args):
+    if not args.max_step:
+        return None
+    return parse_quantity(args.max_step, "time", name="--max-step")
+
+
 def _labelled(frame):
     """Columns with their units, for CSV files: 'v [V]', gates '[1]'."""
     out = frame.rename(columns={c: f"{c} [{TRACE_UNITS.get(c, '1')}]" for c in frame.columns})
@@ -146,7 +152,7 @@ def _simulate(args) -> int:
         )
     frame = simulate(
         model,
-        Transient(tstop, preset=args.preset),
+        Transient(tstop, preset=args.preset, max_step=_max_step(args)),
         stimuli=stimuli,
         backend=args.backend,
         timeout=timeout,
@@ -180,6 +186,7 @@ def _simulate(args) -> int:
         summary = summarize(frame)
         data.update(summary.as_dict())
         lines = _spike_lines(model, summary, tstop)
+        lines += _pool_lines(model, frame)
     for label, path in (("data", args.out), ("figure", args.plot)):
         if path:
             lines.append(f"  {label} written to {path}")
@@ -188,7 +195,8 @@ def _simulate(args) -> int:
 
 
 def _spike_lines(model, summary, tstop) -> list[str]:
-    lines = [f"{model.name}: {summary.count} spikes in {tstop * 1e3:g} ms"]
+    duration = f"{tstop * 1e3:g} ms" if tstop < 10 else f"{tstop:g} s"
+    lines = [f"{model.name}: {summary.count} spikes in {duration}"]
     if summary.count:
         lines.append(
             f"  first spike {summary.first_spike * 1e3:.3f} ms, first peak "
@@ -200,6 +208,17 @@ def _spike_lines(model, summary, tstop) -> list[str]:
         )
     lines.append(f"  rest (t = 0) {summary.rest * 1e3:+.2f} mV")
     return lines
+
+
+def _pool_lines(model, frame) -> list[str]:
+    """Where the pools and V ended, for a model with ion pools."""
+    if not model.pools:
+        return []
+    end = frame.iloc[-1]
+    pools = ", ".join(
+        f"{p.name} {end[p.name]:.4g} mM (from {frame[p.name].iloc[0]:.4g})" for p in model.pools
+    )
+    return [f"  at the end: V {end['v'] * 1e3:+.2f} mV; {pools}"]
 
 
 def register(commands, formatter) -> None:
@@ -264,6 +283,11 @@ def register(commands, formatter) -> None:
         choices=["accurate", "balanced", "fast"],
         default="accurate",
         help="accuracy/speed preset of the transient (default accurate)",
+    )
+    p.add_argument(
+        "--max-step",
+        metavar="T",
+        help="largest time step, overriding the preset's (10ms for a cell's seconds-long pools)",
     )
     p.add_argument(
         "--backend",

@@ -102,6 +102,12 @@ def neuroml_document(model, stimulus: float | None = None):
             f"{model.name} is a device in its own units (S, F, A), not a membrane with values "
             "per area; NeuroML describes cells: export it as a card, SPICE or Verilog-A"
         )
+    if model.pools or model.pumps:
+        raise InvalidInput(
+            f"{model.name} has ion pools or pumps, which devicekit's NeuroML export does not "
+            "carry yet (NeuroML's concentration models describe Ca2+ pools only; its batteries "
+            "would be frozen at their start); export it as SPICE, Verilog-A or a card"
+        )
     name = spice_name(model.name)
     eq = model.equations()
     doc = nml.NeuroMLDocument(

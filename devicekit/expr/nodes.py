@@ -27,6 +27,7 @@ __all__ = [
     "fold",
     "ifelse",
     "lambdify",
+    "ln",
     "maximum",
     "minimum",
     "replace",
@@ -126,6 +127,10 @@ def exp(x) -> Expr:
 
 def exprel(x) -> Expr:
     return Fn("exprel", (as_expr(x),))
+
+
+def ln(x) -> Expr:
+    return Fn("ln", (as_expr(x),))
 
 
 def tanh(x) -> Expr:

@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
+
+from devicekit.electrochem.constants import thermal_voltage
 from devicekit.errors import InvalidInput
-from devicekit.models.channels import HHChannel, OhmicChannel
+from devicekit.models.channels import GHKChannel, HHChannel, OhmicChannel
 from devicekit.models.iontronic import ConicalChannel
 from devicekit.models.kinetics import Gate, RateFunction
 from devicekit.models.membrane import Membrane
+from devicekit.models.pools import Pool, Pump
 
 __all__ = ["BUILTIN_MODELS", "builtin_model", "conical_memristor", "hh_squid", "morris_lecar"]
 
@@ -198,6 +203,71 @@ def iontronic_neuron() -> Membrane:
     )
 
 
+def pump_leak_cell() -> Membrane:
+    """A spherical cell, 20 um in diameter, whose Na+ and K+ leak through GHK channels and are
+    pumped back by the Na/K-ATPase; Na_in and K_in are states, the bath is fixed.
+
+    * solutions: the mammalian-neuron set of :data:`devicekit.models.ions.STANDARD_SOLUTIONS`
+      (Purves et al., Neuroscience, Table 2.1): K 140/5 mM, Na 15/145 mM in/out, 37 degC;
+    * leaks: P_K = 1e-6 cm/s, of the order of resting K permeabilities (Hille, Ion Channels of
+      Excitable Membranes, 3rd ed., ch. 14), and P_Na = 0.05 P_K, the ratio of that same set;
+    * pump: I_max = 1 uA/cm2, K_Na = 10 mM (inside) and K_K = 1.5 mM (outside), of the order
+      measured for the Na/K-ATPase (Glitsch, Physiol. Rev. 81, 1791, 2001); with these values
+      the cell starts near its pumped steady state (the Mullins-Noda potential, -71 mV);
+    * C_m = 1 uF/cm2 over the sphere's area; the pools fill its volume.
+
+    The pools have no relaxation, so ``C V - F Vol (Na_in + K_in)`` is conserved and the steady
+    state depends on the initial values.
+    """
+    radius = 10e-6
+    volume = 4.0 / 3.0 * np.pi * radius**3
+    p_k = 1e-8  # 1e-6 cm/s
+    return Membrane(
+        name="pump-leak-cell",
+        capacitance=1e-2,
+        area=4.0 * np.pi * radius**2,
+        channels=(GHKChannel("k", "K", p_k), GHKChannel("na", "Na", 5e-10)),  # P_Na = 0.05 P_K
+        temperature=310.15,
+        inside={"K": 140.0, "Na": 15.0},
+        outside={"K": 5.0, "Na": 145.0},
+        pools=(Pool("Na", "inside", volume=volume), Pool("K", "inside", volume=volume)),
+        pumps=(Pump("na-k-pump", max_current=1e-2, km_na=10.0, km_k=1.5),),
+        description="20 um spherical cell: GHK Na and K leaks, Na/K pump, dynamic Na_in, K_in",
+        reference="pump-leak model (Tosteson and Hoffman, J. Gen. Physiol. 44, 169, 1960); "
+        "solutions from Purves et al., Neuroscience, Table 2.1; pump constants of the order "
+        "in Glitsch, Physiol. Rev. 81, 1791 (2001)",
+    )
+
+
+#: the periaxonal space of Frankenhaeuser and Hodgkin (J. Physiol. 131, 341, 1956)
+PERIAXONAL_DEPTH = 30e-9  # m
+PERIAXONAL_TAU = 30e-3  # s
+
+
+def hh_squid_kacc() -> Membrane:
+    """hh-squid whose K+ battery comes from concentrations: K_in is fixed at 400 mM, and K+
+    accumulates in a periaxonal space 30 nm thick that drains to the bath with tau = 30 ms
+    (Frankenhaeuser and Hodgkin, J. Physiol. 131, 341, 1956). The bath K+ is set so that
+    E_K = -77 mV at rest, as in hh-squid."""
+    base = hh_squid()
+    k_in = 400.0
+    k_bath = k_in * float(np.exp(mv(-77) / thermal_voltage(base.temperature)))
+    channels = tuple(
+        replace(c, reversal_potential=None) if c.name == "k" else c for c in base.channels
+    )
+    return replace(
+        base,
+        name="hh-squid-kacc",
+        channels=channels,
+        inside={"K": k_in},
+        outside={"K": k_bath},
+        pools=(Pool("K", "outside", depth=PERIAXONAL_DEPTH, tau=PERIAXONAL_TAU),),
+        description="hh-squid with K+ accumulation in a 30 nm periaxonal space (tau 30 ms)",
+        reference=base.reference + "; periaxonal K+ space of B. Frankenhaeuser and A. L. "
+        "Hodgkin, J. Physiol. 131, 341 (1956), doi:10.1113/jphysiol.1956.sp005467",
+    )
+
+
 #: name -> (factory, one-line description)
 BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
     "hh-squid": (hh_squid, "Hodgkin-Huxley 1952 squid giant axon, 6.3 degC"),
@@ -205,6 +275,8 @@ BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
     "morris-lecar-ii": (lambda: morris_lecar("II"), "Morris-Lecar, type II (Hopf onset)"),
     "conical-memristor": (conical_memristor, "conical fluidic memristor, Kamsma et al. 2023"),
     "iontronic-neuron": (iontronic_neuron, "two conical memristors with batteries across 1 fF"),
+    "pump-leak-cell": (pump_leak_cell, "20 um cell: GHK leaks, Na/K pump, dynamic Na and K"),
+    "hh-squid-kacc": (hh_squid_kacc, "hh-squid with periaxonal K+ accumulation (FH 1956)"),
 }
 
 

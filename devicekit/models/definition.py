@@ -38,8 +38,10 @@ import numpy as np
 
 from devicekit.electrochem.constants import thermal_voltage
 from devicekit.errors import InvalidInput, ModelCardError
-from devicekit.expr import Expr, Num, Sym, evaluate, fold, substitute, symbols, to_text
+from devicekit.expr import Expr, Num, Sym, evaluate, fold, ln, substitute, symbols, to_text
+from devicekit.models.ions import get_ion
 from devicekit.models.parameters import describe
+from devicekit.models.pools import pool_equations, pump_currents
 from devicekit.units import KINDS
 
 __all__ = ["ChannelTerms", "Definition", "GateRates", "MembraneEquations", "Parameter", "define"]
@@ -74,6 +76,8 @@ class MembraneEquations:
     channel_currents: dict[str, Expr]
     batteries: dict[str, float]
     gate_states: dict[tuple[str, str], str]
+    #: channel -> its battery as an expression of the pool states, for batteries that move
+    moving: dict[str, Expr] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,19 @@ class Definition:
     #: the area the densities are multiplied by: the ``area`` symbol, or 1 for a device in its
     #: own units (whose values are already in S, F and A)
     area: Expr = field(default_factory=lambda: Num(1.0))
+    #: batteries that move: ``e_<ch>`` -> its Nernst expression of the pool states
+    moving: dict[str, Expr] = field(default_factory=dict)
+    #: pump current densities [A/m^2], outward, by pump name (``na_k_pump``)
+    pumps: dict[str, Expr] = field(default_factory=dict)
+    #: the pool states (``K_out``), a subset of ``states``
+    pools: tuple[str, ...] = ()
     ionic_current: Expr = field(init=False)
 
     def __post_init__(self):
         total = None
-        for terms in self.channels.values():
-            total = terms.current if total is None else total + terms.current
+        for terms in (*self.channels.values(), *self.pumps.values()):
+            terms = getattr(terms, "current", terms)
+            total = terms if total is None else total + terms
         if total is None:
             raise ModelCardError(f"membrane {self.name!r} has no channels")
         object.__setattr__(self, "ionic_current", total)
@@ -174,7 +185,15 @@ class Definition:
     def bound(self, expression: Expr, numbers: dict[str, Expr]) -> Expr:
         """``expression`` with the instantaneous gates written out and the parameters
         replaced by ``numbers`` (symbol -> Num), constants folded."""
-        return fold(substitute(substitute(expression, self.algebraic), numbers))
+        expression = substitute(substitute(expression, self.moving), self.algebraic)
+        return fold(substitute(expression, numbers))
+
+    def _battery(self, symbol: str, numbers: dict) -> float:
+        """A battery's value, a moving one at the pools' initial concentrations."""
+        if symbol not in self.moving:
+            return numbers[symbol].value
+        start = {pool: self.bound(self.steady_states[pool], numbers) for pool in self.pools}
+        return float(evaluate(self.bound(Sym(symbol), {**numbers, **start}), {}))
 
     def bind(self, overrides: dict | None = None):
         """The equations with every parameter replaced by its value, constants folded."""
@@ -190,7 +209,12 @@ class Definition:
             steady_states={s: bound(x) for s, x in self.steady_states.items()},
             ionic_current=bound(self.ionic_current),
             channel_currents=currents,
-            batteries={ch: numbers[t.battery].value for ch, t in self.channels.items()},
+            batteries={ch: self._battery(t.battery, numbers) for ch, t in self.channels.items()},
+            moving={
+                ch: bound(Sym(t.battery))
+                for ch, t in self.channels.items()
+                if t.battery in self.moving
+            },
             gate_states={
                 (ch, gate): state
                 for ch, terms in self.channels.items()
@@ -239,6 +263,9 @@ def define(membrane) -> Definition:
     params["temp_k"] = _parameter(membrane, "temperature", "temp_k", "temperature")
     derived: dict[str, Expr] = {}
     states, derivatives, rates, steady, algebraic, channels = [], {}, {}, {}, {}, {}
+    moving: dict[str, Expr] = {}
+    pooled = {(p.ion, p.side): Sym(p.name) for p in membrane.pools}
+    gamma = membrane.activity_coefficients()
     for channel in membrane.channels:
         ch = channel.name.lower()
         battery = f"e_{ch}"
@@ -247,15 +274,33 @@ def define(membrane) -> Definition:
         params[f"{size}_{ch}"] = _parameter(
             channel, attribute, f"{size}_{ch}", f"{channel.name}.{attribute}", None, not absolute
         )
-        params[battery] = _parameter(
-            channel,
-            "reversal_potential",
-            battery,
-            f"{channel.name}.reversal_potential",
-            channel.battery(env),
-        )
+        if channel.reversal_potential is not None:
+            params[battery] = _parameter(
+                channel,
+                "reversal_potential",
+                battery,
+                f"{channel.name}.reversal_potential",
+                channel.battery(env),
+            )
+        else:  # the Nernst potential, of the temperature parameter and the concentrations
+            channel.battery(env)  # refuses a missing concentration, naming it
+            derived.setdefault("vt", thermal_voltage(Sym("temp_k")))
+            ion = channel.ion
+            c_in = pooled.get((ion, "inside"), Num(env.concentration(ion, "inside")))
+            c_out = pooled.get((ion, "outside"), Num(env.concentration(ion, "outside")))
+            if (ion, "inside") in gamma:  # activities a = gamma c
+                c_in, c_out = gamma[(ion, "inside")] * c_in, gamma[(ion, "outside")] * c_out
+            nernst = Sym("vt") / float(get_ion(ion).valence) * ln(c_out / c_in)
+            (moving if (ion, "inside") in pooled or (ion, "outside") in pooled else derived)[
+                battery
+            ] = nernst
         if channel.kind == "ghk":
             symbolic = _ghk_symbols(membrane, channel, ch, params, derived)
+            if (channel.ion, "inside") in pooled:
+                del params[f"cin_{ch}"]
+                symbolic["c_in"] = pooled[(channel.ion, "inside")]
+            if (channel.ion, "inside") in gamma:
+                symbolic["c_in"] = gamma[(channel.ion, "inside")] * symbolic["c_in"]
             current = channel.current(env, V, Sym(battery), {}, **symbolic)
             channels[channel.name] = ChannelTerms(current, battery, channel.kind)
             continue
@@ -284,6 +329,13 @@ def define(membrane) -> Definition:
             steady[state] = gate.steady_state(V)
         current = channel.current(env, V, Sym(battery), names, size=Sym(g))
         channels[channel.name] = ChannelTerms(current, battery, channel.kind, tuple(gates))
+    pumps = pump_currents(membrane, pooled, params, _parameter)
+    for pool, derivative, start in pool_equations(
+        membrane, channels, pooled, pumps, params, _parameter, absolute
+    ):
+        states.append(pool)
+        derivatives[pool] = derivative
+        steady[pool] = start
     return Definition(
         name=membrane.name,
         pins=("vm", "ref"),
@@ -297,6 +349,9 @@ def define(membrane) -> Definition:
         channels=channels,
         capacitance=Sym("c_m"),
         area=Num(1.0) if absolute else Sym("area"),
+        moving=moving,
+        pumps=pumps,
+        pools=tuple(p.name for p in membrane.pools),
     )
 
 

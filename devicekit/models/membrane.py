@@ -17,11 +17,14 @@ from types import MappingProxyType
 
 import numpy as np
 
+from devicekit.electrochem.activity import activity_coefficient, ionic_strength
 from devicekit.errors import InvalidInput, ModelCardError, SimulationError, quote
 from devicekit.expr import Sym, evaluate, to_text
 from devicekit.models.channels import Environment
 from devicekit.models.definition import MembraneEquations, define
+from devicekit.models.ions import get_ion
 from devicekit.models.parameters import quantity
+from devicekit.models.pools import resolve_pools
 from devicekit.models.stimuli import check_finite
 from devicekit.units import engineering
 
@@ -33,6 +36,9 @@ V = Sym("v")
 def _frozen(mapping) -> MappingProxyType:
     return MappingProxyType(dict(mapping or {}))
 
+
+#: activity models a membrane may ask for (debye-huckel-extended needs ion sizes: not here)
+ACTIVITY_MODELS = ("ideal", "davies", "debye-huckel-limiting")
 
 #: the kinds of compartment devicekit summarises differently
 DEVICE_KINDS = ("membrane", "memristor")
@@ -64,6 +70,11 @@ class Membrane:
         Default stimuli (see :mod:`devicekit.models.stimuli`); ``simulate`` can replace them.
     description, reference : str
         One line, and where the model and its numbers come from.
+    pools : tuple of Pool
+        Ion concentrations that are states (:mod:`devicekit.models.pools`); an ion and side
+        without a pool is a fixed bath (``inside``, ``outside``).
+    pumps : tuple of Pump
+        Pumps and buffers that move ions between the pools.
     """
 
     name: str
@@ -88,6 +99,11 @@ class Membrane:
     #: True: a membrane compartment, with values per area (S/m2, F/m2, A/m2) and an area.
     #: False: a device in its own units (S, F, A), such as a fluidic memristor; its area is 1.
     per_area: bool = True
+    pools: tuple = ()
+    pumps: tuple = ()
+    #: activity coefficients of the Nernst batteries and GHK currents: ``ideal`` (1),
+    #: ``davies`` or ``debye-huckel-limiting``, from each side's ionic strength at the start
+    activity: str = "ideal"
 
     def __post_init__(self):
         if not self.per_area and self.area != 1.0:
@@ -115,6 +131,9 @@ class Membrane:
         object.__setattr__(self, "outside", _frozen(self.outside))
         object.__setattr__(self, "channels", tuple(self.channels))
         object.__setattr__(self, "stimuli", tuple(self.stimuli))
+        object.__setattr__(self, "pumps", tuple(self.pumps))
+        object.__setattr__(self, "pools", tuple(self.pools))
+        object.__setattr__(self, "pools", resolve_pools(self))
         for name, value, unit in (
             ("capacitance", self.capacitance, "F/m^2"),
             ("area", self.area, "m^2"),
@@ -136,6 +155,11 @@ class Membrane:
                     f"model {self.name!r} is a device in its own units, so its stimuli are "
                     "currents (0.05pA, per_area=False), not current densities"
                 )
+        if self.activity not in ACTIVITY_MODELS:
+            raise ModelCardError(
+                f"activity = {self.activity!r} is unknown; choose one of "
+                f"{', '.join(ACTIVITY_MODELS)}"
+            )
         if sum(s.is_clamp for s in self.stimuli) > 1:
             raise InvalidInput("a membrane can have at most one voltage clamp")
 
@@ -154,7 +178,32 @@ class Membrane:
     # ------------------------------------------------------------------ derived quantities
     @property
     def environment(self) -> Environment:
-        return Environment(self.temperature, self.inside, self.outside)
+        """Temperature and concentrations at the start: the solutions, with each pool at its
+        initial value."""
+        inside, outside = dict(self.inside), dict(self.outside)
+        for pool in self.pools:
+            (inside if pool.side == "inside" else outside)[pool.ion] = pool.initial
+        return Environment(self.temperature, inside, outside)
+
+    def activity_coefficients(self) -> dict[tuple[str, str], float]:
+        """(ion, side) -> activity coefficient gamma, from the ionic strength of each side's
+        solution at the start (the ions it lists, pools at their initial values) at the
+        model's temperature; empty when the membrane is ``ideal``. Each Nernst battery is then
+        (kT/ze) ln(gamma_out c_out / (gamma_in c_in)), and a GHK current uses gamma_in c_in.
+        The coefficients stay at these values while pools move and in a temperature sweep."""
+        if self.activity == "ideal":
+            return {}
+        env, out = self.environment, {}
+        for side, solution in (("inside", env.inside), ("outside", env.outside)):
+            ions = list(solution)
+            if not ions:
+                continue
+            valences = [get_ion(ion).valence for ion in ions]
+            strength = ionic_strength([solution[ion] for ion in ions], valences)
+            for ion, z in zip(ions, valences, strict=True):
+                gamma = activity_coefficient(self.activity, strength, z, self.temperature)
+                out[(ion, side)] = float(gamma)
+        return out
 
     def with_stimuli(self, *stimuli) -> Membrane:
         """A copy with these stimuli instead of the default ones."""
@@ -271,6 +320,20 @@ class Membrane:
                 f"{channel.name}: {channel.kind} {size} {gates} "
                 f"E = {batteries[channel.name] * 1e3:.3f} mV".replace("  ", " ")
             )
+        for pool in self.pools:
+            text = f"pool {pool.name}: {pool.volume * 1e18:.6g} um3 from {pool.initial:g} mM"
+            if pool.tau is not None:
+                bath = pool.initial if pool.bath is None else pool.bath
+                text += f", relaxing to {bath:g} mM in {pool.tau * 1e3:g} ms"
+            parts.append(text)
+        for pump in self.pumps:
+            size = (
+                f"tau = {pump.tau * 1e3:g} ms to {pump.resting:g} mM"
+                if pump.kind == "buffer"
+                else f"I_max = {pump.max_current * (100 if self.per_area else 1):g} "
+                + ("uA/cm2" if self.per_area else "A")
+            )
+            parts.append(f"{pump.kind} {size}")
         return "; ".join(parts)
 
 

@@ -209,7 +209,12 @@ def compile_membrane(
         ]
         internal["vmem"] = V
     for channel in model.channels:
+        ch = channel.name.lower()
+        if d.channels[channel.name].battery in d.moving:
+            names[f"e_{ch}"] = f"V({ch}_e,ref)"
+    for channel in model.channels:
         lines += _channel_lines(model, channel, d, printer, names, formulation, internal)
+    lines += _pool_lines(model, d, printer, names, formulation)
     for state, node in nodes.items():
         internal[node] = Sym(state)
     if formulation.parameters and formulation.nodeset:
@@ -244,18 +249,26 @@ def _nodeset(model, printer, internal) -> list[str]:
 def _channel_lines(model, channel, d, printer, names, formulation, internal) -> list[str]:
     ch = channel.name.lower()
     terms = d.channels[channel.name]
-    battery = printer.values[terms.battery]
     gates = " * ".join(f"{g.name}^{g.power}" for g in channel.gates) or "constant"
     origin = (
         "given in the model"
         if channel.reversal_potential is not None
         else f"Nernst potential of {channel.ion} at {model.temperature:g} K"
     )
-    lines = [
-        f"* channel {channel.name} ({channel.kind}, {gates}): conductance in series with its "
-        f"battery E = {battery * 1e3:.6g} mV ({origin})",
-        f"V{ch}_e {ch}_e ref DC {printer.text(Sym(terms.battery), {})}",
-    ]
+    if terms.battery in d.moving:
+        nernst = d.moving[terms.battery]
+        lines = [
+            f"* channel {channel.name} ({channel.kind}, {gates}): conductance in series with its "
+            f"battery, the Nernst potential of {channel.ion} from its pools (it moves)",
+            f"B{ch}_e {ch}_e ref V = {printer.text(nernst, names)}",
+        ]
+    else:
+        battery = printer.values[terms.battery]
+        lines = [
+            f"* channel {channel.name} ({channel.kind}, {gates}): conductance in series with "
+            f"its battery E = {battery * 1e3:.6g} mV ({origin})",
+            f"V{ch}_e {ch}_e ref DC {printer.text(Sym(terms.battery), {})}",
+        ]
     local, rate_lines = dict(names), []
     for state, _, dynamic, gate_name in terms.gates:
         node = state.lower()
@@ -276,12 +289,42 @@ def _channel_lines(model, channel, d, printer, names, formulation, internal) -> 
         current = substitute(current, d.algebraic)
     # the current flows from vm through the conductance into the battery (outward positive);
     # its driving force (v - e) is the voltage across the conductance alone
-    current = replace(
-        printer.tree(fold(d.area * current)), V - printer.tree(Sym(terms.battery)), Sym("drive")
-    )
+    battery = Sym(terms.battery) if terms.battery in d.moving else printer.tree(Sym(terms.battery))
+    current = replace(printer.tree(fold(d.area * current)), V - battery, Sym("drive"))
     wiring = {**local, **printer.wiring, "drive": f"V(vm,{ch}_e)"}
     lines.append(f"B{ch} vm {ch}_e I = {to_spice(current, wiring, printer.dialect)}")
     return lines + rate_lines
+
+
+def _pool_lines(model, d, printer, names, formulation) -> list[str]:
+    """The pumps' currents across the membrane, and each pool as a state node that holds its
+    concentration [mol/m^3] as a voltage: a 1 F capacitor driven by d[X]/dt."""
+    lines = []
+    local = dict(names)
+    if formulation.rate_nodes:  # instantaneous gates are on nodes of their own
+        local.update({state: f"V({state.lower()})" for state in d.algebraic})
+    for name, current in d.pumps.items():
+        current = substitute(current, {} if formulation.rate_nodes else d.algebraic)
+        lines += [
+            f"* pump {name}: its net current, outward (one charge per cycle for Na/K)",
+            f"B{name} vm ref I = {printer.text(fold(d.area * current), local)}",
+        ]
+    for pool in d.pools:
+        node = pool.lower()
+        rate = d.derivatives[pool]
+        if not formulation.rate_nodes:
+            rate = substitute(rate, d.algebraic)
+        lines += [
+            f"* pool {pool}: node {node} holds the concentration [mol/m^3]; 1 F * dV/dt = d[X]/dt",
+            f"C{node} {node} 0 1",
+            f"B{node} 0 {node} I = {printer.text(rate, local)}",
+        ]
+    if d.pools:  # held during the operating point before a transient, then released
+        start = " ".join(
+            f"v({p.lower()})={printer.text(Sym(f'c0_{p.lower()}'), {})}" for p in d.pools
+        )
+        lines += ["* a transient starts with every pool at its initial value", f".ic {start}"]
+    return lines
 
 
 def _gate_lines(rates, gate_name, state, printer, names, formulation, internal) -> list[str]:

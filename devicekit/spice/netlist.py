@@ -64,6 +64,18 @@ def _nodeset(model, sub, clamp_voltage: float | None) -> str:
     return ".nodeset " + " ".join(parts)
 
 
+def _check_pools_have_operating_point(model, analysis) -> None:
+    """Refuse an operating point or DC sweep of a model whose pools conserve their amount."""
+    conserved = [p.name for p in model.pools if p.tau is None]
+    if conserved and not any(pump.kind == "buffer" for pump in model.pumps):
+        raise InvalidInput(
+            f"model {model.name!r}: the pools {', '.join(conserved)} have no relaxation, so "
+            f"their amount is conserved and a SPICE {analysis.kind} is singular (every amount "
+            "has its own rest); run a transient, use backend='native' (the steady state "
+            "reached from the initial values, dk.steady_state), or give the pools a tau"
+        )
+
+
 def exact_voltages(index_node: str, voltages) -> str:
     """``pwl(V(index_node), 0, v0, 1, v1, ...)`` with continuation lines: swept over integer
     indices (exact in floating point) it returns each requested voltage exactly, where a plain
@@ -105,7 +117,12 @@ def testbench(model, analysis, formulation: Formulation | None = None) -> Testbe
     columns = {"v(vm)": "v", **gates}
     if has_clamp:
         columns[f"i({CLAMP})"] = "clamp_current"
+    for channel in model.channels:  # batteries that move: the voltage across each
+        if f"e_{channel.name.lower()}" in model.definition().moving:
+            columns[f"v(x1.{channel.name.lower()}_e)"] = f"E_{channel.name}"
     save = " ".join(columns)
+    if not isinstance(analysis, Transient):
+        _check_pools_have_operating_point(model, analysis)
     lines.append(_nodeset(model, sub, clamp_voltage))
     expect = None
     if isinstance(analysis, Transient):

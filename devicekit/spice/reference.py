@@ -28,7 +28,13 @@ REFERENCE_RUNS = {
     "conical-memristor": (SineClamp(1.5, 19.098593171027442), 0.1047),
     # a 20 ms pulse of 0.25 pA, about twice the threshold: one all-or-none spike
     "iontronic-neuron": (Pulse(2.5e-13, delay=0.005, width=0.02, per_area=False), 0.3),
+    # 10 pA from 0.5 s to 1.5 s, run to 20 s: the pools record the charge moved
+    "pump-leak-cell": (Pulse(1e-11, delay=0.5, width=1.0, per_area=False), 20.0),
+    # 20 uA/cm2 for 200 ms: a spike train that piles K+ up in the periaxonal space
+    "hh-squid-kacc": (Pulse(0.2), 0.2),
 }
+#: model -> the largest step [s] of its reference run, where the preset's is far too small
+REFERENCE_STEPS = {"pump-leak-cell": 0.01}
 
 
 def reference_files() -> dict[str, str]:
@@ -38,7 +44,8 @@ def reference_files() -> dict[str, str]:
         model = builtin_model(name)
         files[f"{name}.lib"] = compile_membrane(model).text
         stimulus, duration = REFERENCE_RUNS[name]
-        bench = testbench(model.with_stimuli(stimulus), Transient(duration))
+        analysis = Transient(duration, max_step=REFERENCE_STEPS.get(name))
+        bench = testbench(model.with_stimuli(stimulus), analysis)
         files[f"{name}.cir"] = bench.text
     return files
 

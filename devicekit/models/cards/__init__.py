@@ -52,8 +52,28 @@ A device in its own units (a fluidic memristor, the iontronic neuron) has no ``a
     kind = "hh"
     conductance = "2.3998pS"
 
-The channels, gates, rates and stimuli are written and read from their dataclass fields and
-field metadata (:mod:`devicekit.models.cards.codec`), not by hand.
+Ion pools and pumps (:mod:`devicekit.models.pools`) are ``[[pool]]`` and ``[[pump]]`` tables::
+
+    [[pool]]
+    ion = "K"
+    side = "outside"       # or "inside"
+    depth = "30nm"         # a shell under the membrane (volume = depth * area); or volume
+    initial = "16.3mM"     # default: the membrane's solution on that side
+    tau = "30ms"           # optional relaxation ...
+    bath = "16.3mM"        # ... towards this value (default: initial)
+
+    [[pump]]
+    kind = "na-k-pump"     # na-k-pump, calcium-pump or buffer
+    max_current = "1uA/cm2"
+    km_na = "10mM"
+    km_k = "1.5mM"
+
+A channel that gives ``reversal`` keeps that fixed battery even when its ion has a pool (its
+current still feeds the pool); without ``reversal`` its battery is the Nernst potential of its
+ion, from the pools where there are some.
+
+The channels, gates, rates, stimuli, pools and pumps are written and read from their dataclass
+fields and field metadata (:mod:`devicekit.models.cards.codec`), not by hand.
 """
 
 from __future__ import annotations
@@ -102,7 +122,9 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
     """Build a model from a parsed card (a dict, as :mod:`tomllib` returns it)."""
     root = Reader(data, "card", source)
     # [fit] is the provenance of a fitted card (devicekit fit); it does not change the model
-    root.check_keys({"devicekit", "model", "membrane", "channels", "stimuli", "fit"})
+    root.check_keys(
+        {"devicekit", "model", "membrane", "channels", "stimuli", "pool", "pump", "fit"}
+    )
     version = root.number("devicekit", CARD_VERSION)
     if version != CARD_VERSION:
         raise ModelCardError(
@@ -120,7 +142,7 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
     membrane = root.sub("membrane") if "membrane" in data else None
     if membrane is None:
         raise ModelCardError(f"{source}: a membrane card needs a [membrane] table")
-    membrane.check_keys({"capacitance", "area", "temperature", "inside", "outside"})
+    membrane.check_keys({"capacitance", "area", "temperature", "inside", "outside", "activity"})
     # a [membrane] without an area is a device in its own units (S, F, A)
     absolute = "area" not in membrane.table
     context = Context(absolute=absolute)
@@ -133,6 +155,16 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
     stimuli = tuple(
         decode(root.sub("stimuli", i), "stimulus", context)
         for i in range(len(root.array("stimuli")))
+    )
+    for i in range(len(root.array("pool"))):
+        if {"volume", "depth"} <= set(root.sub("pool", i).table):
+            raise ModelCardError(
+                f"{source}: pool[{i}] gives both volume and depth; give one (a shell's volume "
+                "is depth * area)"
+            )
+    pools = tuple(decode(root.sub("pool", i), "pool") for i in range(len(root.array("pool"))))
+    pumps = tuple(
+        decode(root.sub("pump", i), "pump", context) for i in range(len(root.array("pump")))
     )
     return Membrane(
         name=model.text("name", _name_from(source)),
@@ -149,6 +181,9 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
         reference=model.text("reference", ""),
         device=kind,
         per_area=not absolute,
+        pools=pools,
+        pumps=pumps,
+        activity=membrane.text("activity", "ideal"),
     )
 
 
@@ -183,6 +218,8 @@ def card_text(model: Membrane) -> str:
     else:
         membrane = {"capacitance": quantity_for_card(model.capacitance, "capacitance")}
     membrane["temperature"] = quantity_text(model.temperature, "degC", "temperature")
+    if model.activity != "ideal":
+        membrane["activity"] = model.activity
     for side in ("inside", "outside"):
         values = getattr(model, side)
         if values:
@@ -202,6 +239,13 @@ def card_text(model: Membrane) -> str:
     }
     if model.stimuli:
         data["stimuli"] = [encode(s, "stimulus", context) for s in model.stimuli]
+    if model.pools:  # a shell's volume follows from its depth, which is what the card gives
+        data["pool"] = [
+            {k: v for k, v in encode(p, "pool").items() if not (k == "volume" and p.depth)}
+            for p in model.pools
+        ]
+    if model.pumps:
+        data["pump"] = [encode(p, "pump", context) for p in model.pumps]
     header = (
         f"# devicekit model card (format {CARD_VERSION}), written by devicekit "
         f"{__version__}.\n# Quantities carry their units; expressions use v in volts "

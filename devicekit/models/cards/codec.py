@@ -23,6 +23,7 @@ from devicekit.models.definition import ABSOLUTE_KINDS
 from devicekit.models.iontronic import ConicalRate
 from devicekit.models.kinetics import FORMS, ROLE_KINDS, Gate, RateFunction
 from devicekit.models.parameters import card_options, describe
+from devicekit.models.pools import PUMP_KINDS, Pool, Pump
 from devicekit.models.stimuli import STIMULUS_KINDS
 from devicekit.units import KINDS, engineering_unit, quantity_text
 
@@ -41,6 +42,7 @@ DISPLAY_UNITS = {
     "time": "ms",
     "current_density": "uA/cm2",
     "inverse_voltage": "/V",
+    "volume": "um3",
 }
 #: kinds written with the SI prefix that suits each value (devices in their own units)
 ENGINEERING = {"conductance": "S", "capacitance": "F", "current": "A"}
@@ -51,6 +53,8 @@ FAMILIES = {
     "stimulus": ("kind", dict(STIMULUS_KINDS)),
     "rate": ("form", {**{form: RateFunction for form in FORMS}, "conical": ConicalRate}),
     "gate": (None, {None: Gate}),
+    "pool": (None, {None: Pool}),
+    "pump": ("kind", dict.fromkeys(PUMP_KINDS, Pump)),
 }
 
 
