@@ -19,6 +19,7 @@ from devicekit.crossings import spike_times
 from devicekit.electrochem.constants import CODATA
 from devicekit.errors import InvalidInput, SimulationError
 from devicekit.expr import evaluate, lambdify, to_text
+from devicekit.models.pools import charge_pools
 
 __all__ = ["NativeResult", "check_pools", "integrate", "steady_state"]
 
@@ -299,12 +300,11 @@ def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
     """The steady state of a membrane with ion pools, from its initial values: V, the gates
     and the pools where every derivative vanishes, found by Newton's method (scipy's ``root``).
 
-    Pools without relaxation conserve the charge they hold with the membrane capacitor, so
-    their steady states form a family; the one reached from the initial values has
-    ``C A (V - V0) = F sum z Vol (c - c0)`` over the inside pools, and that equation replaces
-    dV/dt = 0. This needs every current of the membrane to be carried by an ion with an inside
-    pool without relaxation (as in a pump-leak cell); other layouts have an ordinary, unique
-    steady state, or none that this solver can pick, and are refused by name.
+    When every current is carried by ions in inside pools without relaxation (a pump-leak
+    cell, :func:`~devicekit.models.pools.charge_pools`), they conserve the charge they hold
+    with the membrane capacitor, so the steady states form a family; the one reached from the
+    initial values has ``C A (V - V0) = F sum z Vol (c - c0)`` over those pools, and that
+    equation replaces dV/dt = 0. Under a voltage clamp V is its value at t = 0.
 
     Returns
     -------
@@ -322,23 +322,13 @@ def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
     names = ["v", *eq.states]
     start = membrane.resting_state()
     y0 = np.array([start[n] for n in names], dtype=float)
-    conserved = [p for p in membrane.pools if p.tau is None]
-    buffered = {p.ion for p in membrane.pumps if p.kind == "buffer"}
-    conserved = [p for p in conserved if p.ion not in buffered]
+    conserved = charge_pools(membrane)
+    clamps = [s for s in membrane.stimuli if s.is_clamp]
+    if clamps:
+        y0[0] = float(clamps[0].value(0.0))
     area = membrane.area
     charge = None
     if conserved:
-        inside = {p.ion for p in conserved if p.side == "inside"}
-        carriers = [getattr(c, "ion", None) for c in membrane.channels]
-        carriers += [ion for pump in membrane.pumps for ion in pump.ions]
-        if len(inside) != len(conserved) or any(ion not in inside for ion in carriers):
-            raise InvalidInput(
-                f"model {membrane.name!r}: its pools without relaxation "
-                f"({', '.join(p.name for p in conserved)}) make the steady state a family, and "
-                "this solver fixes it by the charge held in inside pools, which needs every "
-                "channel and pump to carry an ion with such a pool; run a long transient "
-                "instead, or give the pools a tau"
-            )
         weights = np.zeros(len(names))
         weights[0] = membrane.capacitance * area
         for pool in conserved:
@@ -352,6 +342,8 @@ def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
         y = x * scale
         values = y.tolist()
         dv = -ionic(*values) / membrane.capacitance
+        if clamps:  # V held by the clamp (at its t = 0 value)
+            dv = (values[0] - float(clamps[0].value(0.0))) * 1e3
         out = [dv * 1e-3, *[f(*values) / s for f, s in zip(rates, scale[1:], strict=True)]]
         if charge is not None:
             weights, total, unit = charge

@@ -18,6 +18,7 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.membrane import Membrane
 from devicekit.spice.compiler import Formulation, compile_membrane, num, spice_name
+from devicekit.spice.netlist import pool_tolerance
 
 __all__ = ["CircuitNetlist", "circuit_netlist", "full_start", "structure"]
 
@@ -94,6 +95,7 @@ def circuit_netlist(
             if instance.kind == "vsource":
                 columns[f"i(v{name})".lower()] = f"i({name})"
     step, reltol = analysis.settings
+    membranes = [i.device for i in circuit.instances.values() if isinstance(i.device, Membrane)]
     if uic:  # states are the instance subcircuits' nodes: v(x<instance>.<state>)
         held = [f"{k if k.startswith('v(') else 'v(x' + k + ')'}={num(v)}" for k, v in uic.items()]
         lines += [
@@ -112,7 +114,7 @@ def circuit_netlist(
             f"* devicekit circuit '{circuit.name}': {len(circuit.instances)} instances",
             *texts,
             *lines,
-            f".options reltol={num(reltol)}",
+            f".options reltol={num(reltol)}{pool_tolerance(membranes)}",
             ".save " + " ".join(columns),
             f".tran {num(step)} {num(tstop)} 0 {num(step)}{' uic' if uic else ''}",
             ".end",

@@ -185,6 +185,12 @@ class Membrane:
             (inside if pool.side == "inside" else outside)[pool.ion] = pool.initial
         return Environment(self.temperature, inside, outside)
 
+    @property
+    def total_capacitance(self) -> float:
+        """The compartment's capacitance [F]: ``capacitance`` (F/m^2) times the area for a
+        membrane, ``capacitance`` itself for a device in its own units."""
+        return self.capacitance * self.area
+
     def activity_coefficients(self) -> dict[tuple[str, str], float]:
         """(ion, side) -> activity coefficient gamma, from the ionic strength of each side's
         solution at the start (the ions it lists, pools at their initial values) at the

@@ -372,3 +372,25 @@ def pool_equations(membrane, channels: dict, pooled: dict, pumps: dict, params: 
             derivative = term if derivative is None else derivative + term
         out.append((pool.name, derivative, Sym(f"c0_{key}")))
     return out
+
+
+def charge_pools(membrane) -> tuple[Pool, ...]:
+    """The inside pools that hold, with the membrane capacitor, a conserved charge: when every
+    channel and pump carries an ion whose only pool is inside and does not relax (no tau, no
+    buffer), and no voltage clamp feeds the membrane, ``C A V - F sum z Vol c`` over these
+    pools is constant, so the steady states form a family (a SPICE .op is singular) and the
+    initial values pick one. Empty otherwise: the steady state is an ordinary one."""
+    if any(s.is_clamp for s in membrane.stimuli) or not membrane.pools:
+        return ()
+    buffered = {p.ion for p in membrane.pumps if p.kind == "buffer"}
+    closed = {
+        p.ion: p
+        for p in membrane.pools
+        if p.side == "inside" and p.tau is None and p.ion not in buffered
+    }
+    outside = {p.ion for p in membrane.pools if p.side == "outside"}
+    carriers = [getattr(c, "ion", None) for c in membrane.channels]
+    carriers += [ion for pump in membrane.pumps for ion in pump.ions]
+    if any(ion not in closed or ion in outside for ion in carriers):
+        return ()
+    return tuple(closed[ion] for ion in dict.fromkeys(carriers))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from devicekit.analyses import DCSweep, Op, Transient
 from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
+from devicekit.models.pools import charge_pools
 from devicekit.spice.compiler import Formulation, compile_membrane, num
 
 __all__ = ["Testbench", "testbench"]
@@ -64,15 +65,31 @@ def _nodeset(model, sub, clamp_voltage: float | None) -> str:
     return ".nodeset " + " ".join(parts)
 
 
+def pool_tolerance(models) -> str:
+    """`` vntol=...`` for netlists with ion pools, else "": ngspice's absolute voltage
+    tolerance (1 uV) is 1% of a 0.1 uM (1e-4 mol/m^3) Ca2+ pool, so it is set to 1e-6 of the
+    smallest concentration a pool starts from or relaxes to."""
+    scales = [
+        value
+        for model in models
+        for pool in model.pools
+        for value in (pool.initial, pool.bath)
+        if value is not None
+    ]
+    scales += [p.resting for model in models for p in model.pumps if p.resting is not None]
+    if not scales or min(scales) * 1e-6 >= 1e-6:
+        return ""
+    return f" vntol={num(min(scales) * 1e-6)}"
+
+
 def _check_pools_have_operating_point(model, analysis) -> None:
     """Refuse an operating point or DC sweep of a model whose pools conserve their amount."""
-    conserved = [p.name for p in model.pools if p.tau is None]
-    if conserved and not any(pump.kind == "buffer" for pump in model.pumps):
+    conserved = [p.name for p in charge_pools(model)]
+    if conserved:
         raise InvalidInput(
-            f"model {model.name!r}: the pools {', '.join(conserved)} have no relaxation, so "
-            f"their amount is conserved and a SPICE {analysis.kind} is singular (every amount "
-            "has its own rest); run a transient, use backend='native' (the steady state "
-            "reached from the initial values, dk.steady_state), or give the pools a tau"
+            f"model {model.name!r}: its pools {', '.join(conserved)} conserve their charge, so "
+            f"a SPICE {analysis.kind} is singular; use the native backend (dk.steady_state), "
+            "run a transient, or give a pool a tau"
         )
 
 
@@ -128,7 +145,7 @@ def testbench(model, analysis, formulation: Formulation | None = None) -> Testbe
     if isinstance(analysis, Transient):
         max_step, reltol = analysis.settings
         lines += [
-            f".options reltol={num(reltol)}",
+            f".options reltol={num(reltol)}{pool_tolerance([model])}",
             f".save {save}",
             f".tran {num(max_step)} {num(analysis.tstop)} 0 {num(max_step)}",
         ]
@@ -141,7 +158,7 @@ def testbench(model, analysis, formulation: Formulation | None = None) -> Testbe
         lines += [f".dc vdcindex 0 {len(voltages) - 1} 1"]
         vectors = list(columns)
     elif isinstance(analysis, Op):
-        lines += [".options reltol=1e-9", f".save {save}", ".op"]
+        lines += [f".options reltol=1e-9{pool_tolerance([model])}", f".save {save}", ".op"]
         vectors = list(columns)
     else:
         raise TypeError(f"unknown analysis {analysis!r}")
