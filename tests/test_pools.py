@@ -17,8 +17,8 @@ from devicekit.electrochem.constants import CODATA, thermal_voltage
 from devicekit.electrochem.ghk import ghk_current_density
 from devicekit.electrochem.resting import mullins_noda_potential
 from devicekit.errors import DevicekitError, ModelCardError, SimulationError
-from devicekit.expr import evaluate
 from devicekit.export.writers import write_export
+from devicekit.expr import evaluate
 from devicekit.models.builtin import builtin_model
 from devicekit.models.cards import card_text, parse_card
 from devicekit.models.channels import OhmicChannel
