@@ -33,12 +33,26 @@ def _options(args) -> dict:
     }
 
 
+def _one_sweep(data, direction: str):
+    """The rows of one sweep direction (the loader labels them from the protocol)."""
+    if "sweep" not in data:
+        raise InvalidInput(
+            f"--sweep {direction}: {data.attrs.get('source_file', 'the data')} has no sweep "
+            "directions; its metadata needs [protocol] sweep = '<column>'"
+        )
+    chosen = data[data["sweep"] == direction]
+    chosen.attrs = data.attrs
+    return chosen
+
+
 def _fit(args) -> int:
     import warnings
 
     timeout = timeout_of(args)
     data = load_measurement(args.dataset)
     inputs = [data.attrs["source_file"], data.attrs["metadata_file"]]
+    if args.sweep:
+        data = _one_sweep(data, args.sweep)
     check_outputs(args.out, args.plot, inputs=inputs, force=args.force)  # before fitting
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -78,12 +92,19 @@ def register(commands, formatter) -> None:
         "  devicekit fit measurements/kamsma_conical_channel_ginf.toml --model sigmoid "
         "\\\n      --out fitted.toml --plot fit.png --verify\n"
         "  devicekit fit iv.csv --model ghk --ion K --inside 140mM --outside 5mM "
-        "--area 1um2",
+        "--area 1um2\n"
+        "  devicekit fit measurements/bongartz_oect_transfer.toml --model sigmoid "
+        "--x gate_voltage --y drain_current --sweep forward",
     )
     p.add_argument("dataset", help="a data set: its .toml metadata or its data file")
     p.add_argument("--model", required=True, choices=sorted(FIT_MODELS), help="the model to fit")
     p.add_argument("--x", help="column of the independent variable (default: the model's)")
     p.add_argument("--y", help="column to fit (default: the model's)")
+    p.add_argument(
+        "--sweep",
+        choices=["forward", "backward"],
+        help="fit one direction of a hysteretic sweep (the data's protocol labels them)",
+    )
     p.add_argument(
         "--backend",
         choices=["native", "spice"],

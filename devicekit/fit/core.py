@@ -24,26 +24,72 @@ def _columns(model: FitModel, data, x: str | None, y: str | None):
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
+        source = data.attrs.get("source_file", "the data")
+        chosen = y
         x, y = x or model.x, y or model.y
-        if y not in data and model.y in ("conductance_ratio", "open_probability"):
-            candidates = [
-                c for c in ("conductance_ratio", "open_probability", "conductance") if c in data
-            ]
-            y = candidates[0] if candidates else y
+        if y not in data and model.y in NORMALISED:
+            y = _normalised_column(data, x, source, model.name)
         for name in (x, y):
             if name not in data:
-                source = data.attrs.get("source_file", "the data")
                 raise DataFormatError(
                     f"{source}: model {model.name!r} needs column {name!r}; "
-                    f"the data has {list(data.columns)}"
+                    f"the data has {list(data.columns)}; choose columns with --x and --y "
+                    "(x=, y= in Python)"
                 )
+        values = data[y].to_numpy(dtype=float)
+        if model.name == "boltzmann" and chosen and np.isfinite(values).all():
+            _check_normalised(values, y, source, model.name)
         return (
             data[x].to_numpy(dtype=float),
-            data[y].to_numpy(dtype=float),
+            values,
             data.attrs.get("dataset", {}).get("name", ""),
+            (x, y),
         )
     xs, ys = (np.asarray(a, dtype=float) for a in data)
-    return xs, ys, ""
+    return xs, ys, "", ()
+
+
+#: models whose y is a quantity normalised to [0, 1]
+NORMALISED = ("conductance_ratio", "open_probability")
+
+
+def _normalised_column(data, x: str, source, name: str) -> str:
+    """The one column besides x whose values all lie in [0, 1]: a normalised quantity, by
+    whatever name the data gives it (a fitted Boltzmann needs no particular header)."""
+    preferred = [c for c in (*NORMALISED, "conductance") if c in data]
+    if preferred:
+        return preferred[0]
+    numeric = [c for c in data.columns if c != x and data[c].dtype.kind in "fi"]
+    inside = [c for c in numeric if _is_normalised(data[c].to_numpy(dtype=float))]
+    if len(inside) == 1:
+        return inside[0]
+    raise DataFormatError(
+        f"{source}: model {name!r} fits a quantity normalised to [0, 1]; "
+        + (
+            f"several columns could be it ({', '.join(inside)}); choose one with --y"
+            if inside
+            else f"none of {numeric} is; normalise one, or fit 'sigmoid' (any range) with --y"
+        )
+    )
+
+
+def _is_normalised(values) -> bool:
+    """Within [0, 1] (5% slack for noise) and spanning at least a fifth of it: a tiny raw
+    current of 1e-9 A lies in [0, 1] too, but is not normalised."""
+    if values.size == 0 or not np.isfinite(values).all():
+        return False
+    low, high = float(np.min(values)), float(np.max(values))
+    return low >= -0.05 and high <= 1.05 and high - low >= 0.2
+
+
+def _check_normalised(values, column: str, source, name: str) -> None:
+    low, high = float(np.min(values)), float(np.max(values))
+    if not _is_normalised(values):
+        raise DataFormatError(
+            f"{source}: model {name!r} fits a quantity normalised to [0, 1], but column "
+            f"{column!r} spans {low:.4g} to {high:.4g}; normalise it (y / y.max()), or fit "
+            "'sigmoid', which has its own low and high levels"
+        )
 
 
 def fit(
@@ -98,7 +144,7 @@ def fit(
     import lmfit
 
     model = get_fit_model(model, **model_options)
-    xs, ys, dataset = _columns(model, data, x, y)
+    xs, ys, dataset, columns = _columns(model, data, x, y)
     finite = np.isfinite(xs) & np.isfinite(ys)
     if not finite.all():
         raise DataFormatError(
@@ -162,7 +208,8 @@ def fit(
         raise FitError(
             f"fit of {model.name!r} did not converge: {out.message}; last parameters: {last}"
         )
-    return _result(model, out, xs, ys, scales, dataset, backend, evaluations["n"])
+    result = _result(model, out, xs, ys, scales, dataset, backend, evaluations["n"], columns)
+    return result
 
 
 def _scale(value: float) -> float:
@@ -170,7 +217,7 @@ def _scale(value: float) -> float:
     return value if np.isfinite(value) and value > 0 else 1.0
 
 
-def _result(model, out, xs, ys, scales, dataset, backend, nfev) -> FitResult:
+def _result(model, out, xs, ys, scales, dataset, backend, nfev, columns=()) -> FitResult:
     import pandas as pd
     from scipy import stats
 
@@ -226,6 +273,7 @@ def _result(model, out, xs, ys, scales, dataset, backend, nfev) -> FitResult:
         out.message,
         dataset,
         notes,
+        columns,
     )
     if not total > 0:
         raise PoorFitError(

@@ -11,6 +11,8 @@ name           function                                                     para
 ohmic          ``I = g (v - E)``                                             g [S], E [V]
 ghk            GHK current of one ion through area A: ``I = A * P z F ...``  P [m/s]
 boltzmann      ``y = 1 / (1 + exp(-(v - v_half) / slope))``                 v_half, slope [V]
+boltzmann-iv   ``I = g_max (v - E) / (1 + exp(-(v - v_half) / slope))``      g_max [S], E,
+                                                                              v_half, slope [V]
 sigmoid        ``y = low + (high - low) / (1 + exp(-(v - v_mid) / width))``   low, high, v_mid,
                                                                               width
 =============  ===========================================================  ==================
@@ -274,6 +276,54 @@ def _boltzmann_device(values: dict, reference: str):
     )  # fmt: skip
 
 
+def _boltzmann_iv_guess(x, y, _):
+    """The reversal potential where the current changes sign above the activation (else the
+    largest voltage), the chord conductance there, and the activation from I / (V - E)."""
+    order = np.argsort(x)
+    xs, ys = x[order], y[order]
+    sign = np.nonzero(np.diff(np.sign(ys)) != 0)[0]
+    reversal = float(xs[sign[-1]] if sign.size else xs[-1] + 0.01)
+    far = np.abs(xs - reversal) > 0.005
+    chord = np.where(far, ys / np.where(far, xs - reversal, 1.0), 0.0)
+    g_max = float(np.max(np.abs(chord))) or 1e-12
+    open_fraction = np.clip(chord / g_max, 0.0, 1.0)
+    half = float(xs[np.argmin(np.abs(open_fraction - 0.5))])
+    rising = open_fraction[-1] >= open_fraction[0]
+    span = (xs[-1] - xs[0]) / 10 or 0.01
+    return {"g_max": g_max, "E": reversal, "v_half": half, "slope": span if rising else -span}
+
+
+def _boltzmann_iv():
+    return FitModel(
+        "boltzmann-iv",
+        "voltage",
+        "current",
+        (
+            ParameterSpec("g_max", "S", 0.0, np.inf, "nS", 1e9, "maximal conductance"),
+            ParameterSpec("E", "V", -1.0, 1.0, "mV", 1e3, "reversal potential"),
+            ParameterSpec("v_half", "V", -1.0, 1.0, "mV", 1e3, "half-activation voltage"),
+            ParameterSpec("slope", "V", -1.0, 1.0, "mV", 1e3, "slope factor (> 0 activation)"),
+        ),
+        lambda g_max, E, v_half, slope: g_max * (V - E) / (1.0 + exp(-(V - v_half) / slope)),
+        _boltzmann_iv_guess,
+        "peak I-V: Boltzmann activation times the driving force, I = g_max (V - E) / "
+        "(1 + exp(-(V - v_half)/slope))",
+        device=_boltzmann_iv_device,
+    )
+
+
+def _boltzmann_iv_device(values: dict, reference: str):
+    """A channel of the fitted maximal conductance (on 1 m^2, so S/m^2 are S) whose
+    instantaneous gate is the Boltzmann activation, in series with the fitted battery."""
+    gate = Gate("p", 1, inf=RateFunction("sigmoid", 1.0, values["v_half"], values["slope"]))
+    channel = HHChannel("g", values["g_max"], (gate,), reversal_potential=values["E"])
+    return Membrane(
+        "fitted-boltzmann-iv", 1e-18, 1.0, (channel,), 293.15,
+        description="fitted peak I-V: a Boltzmann-activated conductance with its battery",
+        reference=reference,
+    )  # fmt: skip
+
+
 def _sigmoid_guess(x, y, _):
     order = np.argsort(x)
     xs, ys = x[order], y[order]
@@ -290,8 +340,8 @@ def _sigmoid():
         "voltage",
         "conductance_ratio",
         (
-            ParameterSpec("low", "1", 0.0, np.inf, description="value far below v_mid"),
-            ParameterSpec("high", "1", 0.0, np.inf, description="value far above v_mid"),
+            ParameterSpec("low", "y", -np.inf, np.inf, description="value far below v_mid"),
+            ParameterSpec("high", "y", -np.inf, np.inf, description="value far above v_mid"),
             ParameterSpec("v_mid", "V", -10.0, 10.0, "mV", 1e3, "midpoint voltage"),
             ParameterSpec("width", "V", 1e-4, 10.0, "mV", 1e3, "voltage width"),
         ),
@@ -447,6 +497,7 @@ FIT_MODELS = {
     "channel-iv": _channel_iv,
     "ohmic": _ohmic,
     "boltzmann": _boltzmann,
+    "boltzmann-iv": _boltzmann_iv,
     "sigmoid": _sigmoid,
     "ghk": _ghk,
 }

@@ -56,6 +56,16 @@ class FitResult:
     message: str = ""
     dataset: str = ""
     warnings: list = field(default_factory=list)
+    #: the columns fitted (x, y): the model's defaults, or those the user chose
+    columns: tuple = ()
+
+    @property
+    def x_name(self) -> str:
+        return self.columns[0] if self.columns else self.model.x
+
+    @property
+    def y_name(self) -> str:
+        return self.columns[1] if self.columns else self.model.y
 
     # ------------------------------------------------------------------ derived
     @property
@@ -65,8 +75,8 @@ class FitResult:
         prediction = self.predict()
         return pd.DataFrame(
             {
-                self.model.x: self.x,
-                self.model.y: self.y,
+                self.x_name: self.x,
+                self.y_name: self.y,
                 "prediction": prediction,
                 "residual": self.y - prediction,
             }
@@ -85,6 +95,13 @@ class FitResult:
         return self.model(self.x if x is None else x, self.values)
 
     # ------------------------------------------------------------------ reports
+    def unit_of(self, parameter) -> str:
+        """A parameter's SI unit; ``y`` (a level of the fitted quantity, such as a sigmoid's
+        low and high) becomes the unit of the column fitted (``A`` for a drain current)."""
+        if parameter.unit != "y":
+            return parameter.unit
+        return column_unit(self.y_name) or "1"
+
     def as_dict(self) -> dict:
         params = []
         for p in self.model.parameters:
@@ -92,7 +109,7 @@ class FitResult:
             params.append(
                 {
                     "name": p.name,
-                    "unit": p.unit,
+                    "unit": self.unit_of(p),
                     "value": self.values[p.name],
                     "stderr": _finite(self.stderr[p.name]),
                     "ci95": [_finite(lo), _finite(hi)],
@@ -115,7 +132,8 @@ class FitResult:
     def _rows(self):
         rows = []
         for p in self.model.parameters:
-            unit, scale = (p.display_unit, p.display_scale) if p.display_unit else (p.unit, 1.0)
+            unit = p.display_unit or self.unit_of(p)
+            scale = p.display_scale if p.display_unit else 1.0
             value, err = self.values[p.name] * scale, self.stderr[p.name] * scale
             lo, hi = (c * scale for c in self.ci95[p.name])
             rows.append([p.name, f"{value:.6g}", f"{err:.2g}", f"[{lo:.6g}, {hi:.6g}]", unit])
@@ -156,21 +174,21 @@ class FitResult:
         figure = new_figure(figsize=(7, 5))
         top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
         # readable units on both axes: a nanopore's I-V in pA against mV, not 1e-11 A
-        x_factor, x_unit = axis_scale(self.x, column_unit(self.model.x))
-        y_factor, y_unit = axis_scale(self.y, column_unit(self.model.y))
+        x_factor, x_unit = axis_scale(self.x, column_unit(self.x_name))
+        y_factor, y_unit = axis_scale(self.y, column_unit(self.y_name))
         order = np.argsort(self.x)
         grid = np.linspace(self.x.min(), self.x.max(), 400)
         top.plot(x_factor * self.x, y_factor * self.y, "o", ms=4, color="black", label="data")
         top.plot(x_factor * grid, y_factor * self.predict(grid), color="tab:red",
                  label=f"{self.model.name} fit")  # fmt: skip
-        top.set_ylabel(axis_label(self.model.y, y_unit))
+        top.set_ylabel(axis_label(self.y_name, y_unit))  # the quantity fitted
         top.legend()
         top.set_title(f"{self.dataset or 'data'}: RMSE {100 * self.relative_rmse:.2f}% of range")
         residual = y_factor * (self.y - self.predict())
         bottom.plot(x_factor * self.x[order], residual[order], "o", ms=3, color="tab:blue")
         bottom.axhline(0.0, color="gray", lw=0.8)
         bottom.set_ylabel(f"residual [{y_unit}]" if y_unit else "residual")
-        bottom.set_xlabel(axis_label(self.model.x, x_unit))
+        bottom.set_xlabel(axis_label(self.x_name, x_unit))
         figure.tight_layout()
         if path is not None:
             save_figure(figure, path, force)

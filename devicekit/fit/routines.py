@@ -141,13 +141,22 @@ class KineticsResult:
     power: int
     g_max: float
 
-    def fit_rate(self, which: str, form: str, **initial):
+    def fit_rate(self, which: str, form: str, *, fixed: dict | None = None, **initial):
         """Fit a rate-function form (``exp``, ``sigmoid``, ``exp_linear``) to alpha(V) or
         beta(V); returns a FitResult whose parameters are amplitude [1/s], midpoint and
-        scale [V]."""
+        scale [V].
+
+        ``fixed={"scale": -0.018}`` holds parameters at the given values [SI]. An ``exp``
+        rate has two free parameters, not three (``A exp((V - V0)/s)`` is the same curve for
+        every V0 with ``A`` rescaled), so its midpoint is held at the mean clamp voltage,
+        rounded to 1 mV, unless ``fixed`` gives it; the amplitude is then the rate there.
+        """
 
         v = self.table.index.to_numpy()
         y = self.table[which].to_numpy()
+        fixed = dict(fixed or {})
+        if form == "exp" and "midpoint" not in fixed:
+            fixed["midpoint"] = round(float(np.mean(v)), 3)
 
         def build(amplitude, midpoint, scale):
             return _rate_expression(form, amplitude, midpoint, scale)
@@ -158,6 +167,13 @@ class KineticsResult:
                 "midpoint": float(np.median(x)),
                 "scale": 0.01 if form != "exp" else -0.02,
             }
+            if form == "exp":  # a straight line of ln(rate) against V
+                positive = yy > 0
+                if positive.sum() >= 2:
+                    slope, intercept = np.polyfit(x[positive], np.log(yy[positive]), 1)
+                    if slope != 0:
+                        start["scale"] = float(np.clip(1.0 / slope, -0.5, 0.5))
+                    start["amplitude"] = float(np.exp(intercept + slope * fixed["midpoint"]))
             start.update(initial)
             return start
 
@@ -175,7 +191,7 @@ class KineticsResult:
             guess,
             f"{which}(V) as a {form} rate",
         )
-        return fit(model, (v, y))
+        return fit(model, (v, y), fixed=fixed)
 
 
 def _rate_expression(form, amplitude, midpoint, scale):

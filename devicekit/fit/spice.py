@@ -79,7 +79,7 @@ def fitted_card(result) -> str:
         "parameters": {
             p.name: {
                 "value": result.values[p.name],
-                "unit": p.unit,
+                "unit": result.unit_of(p),
                 "stderr": float(result.stderr[p.name]),
             }
             for p in result.model.parameters

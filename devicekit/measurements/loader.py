@@ -202,16 +202,37 @@ def _columns_from_header(header: list[str], source: Path) -> list[dict]:
     columns = []
     for cell in header:
         match = _HEADER_UNIT.match(cell)
-        if not match:
+        if match:
+            label, unit = match.group(1).strip(), match.group(2)
+            name = label.lower().replace(" ", "_")
+            columns.append({"header": cell, "name": _ALIASES.get(name, name), "unit": unit})
+            continue
+        suffixed = _unit_suffix(cell)
+        if suffixed is None:
             raise DataFormatError(
                 f"{source}: header cell {cell!r} has no unit; write the metadata file "
                 f"{source.with_suffix('.toml').name} (see measurements/) or put the unit in "
-                "brackets, e.g. 'voltage [mV]'"
+                "the header: 'voltage [mV]' or 'voltage_mV'"
             )
-        label, unit = match.group(1).strip(), match.group(2)
-        name = label.lower().replace(" ", "_")
-        columns.append({"header": cell, "name": _ALIASES.get(name, name), "unit": unit})
+        columns.append({"header": cell, "name": suffixed[0], "unit": suffixed[1]})
     return columns
+
+
+def _unit_suffix(cell: str) -> tuple[str, str] | None:
+    """``voltage_mV`` -> (``voltage``, ``mV``): a known column name, an underscore and a unit of
+    that column's quantity; None for anything else (so ``drain_current`` alone is no unit)."""
+    if "_" not in cell:
+        return None
+    label, unit = cell.strip().rsplit("_", 1)
+    name = _ALIASES.get(label.lower(), label.lower())
+    kind = CANONICAL_COLUMNS.get(name)
+    if kind is None or kind == "dimensionless":
+        return None
+    try:
+        unit_factor(unit, kind)
+    except UnitError:
+        return None
+    return name, unit
 
 
 def load_measurement(path):
