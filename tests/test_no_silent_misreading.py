@@ -167,14 +167,16 @@ def test_the_default_relative_search_finds_the_hh_threshold():
 
 # ------------------------------------------------------------------------------------- fits
 def test_a_fit_worse_than_a_constant_fails():
+    # a conical memristor's conductance ratio (positive) against an OECT's drain current
+    # (negative): no parameters can do better than the data's mean
     data = dk.load_measurement(MEASUREMENTS / "bongartz_oect_transfer.toml")
     with pytest.raises(PoorFitError, match="worse than a constant") as caught:
-        dk.fit("sigmoid", data, x="gate_voltage", y="drain_current")
+        dk.fit("conical", data, x="gate_voltage", y="drain_current")
     assert caught.value.result.r_squared < 0
 
 
 def test_the_cli_reports_a_failed_fit_in_one_line_with_exit_3():
-    result = _cli("fit", str(MEASUREMENTS / "bongartz_oect_transfer.toml"), "--model", "sigmoid",
+    result = _cli("fit", str(MEASUREMENTS / "bongartz_oect_transfer.toml"), "--model", "conical",
                   "--x", "gate_voltage", "--y", "drain_current", "--verify")  # fmt: skip
     assert result.returncode == 3
     assert len(result.stderr.strip().splitlines()) == 1

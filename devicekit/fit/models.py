@@ -26,8 +26,6 @@ shifts and Hodgkin-Huxley voltage-clamp kinetics are fitted by their own routine
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -37,82 +35,26 @@ from devicekit.electrochem.constants import thermal_voltage
 from devicekit.electrochem.ghk import ghk_current_expr
 from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput
-from devicekit.expr import Expr, Sym, evaluate, exp
-from devicekit.fit.spice import evaluate_expression_in_spice, evaluate_in_spice
+from devicekit.expr import Sym, exp
+from devicekit.fit.base import FitModel, ParameterSpec
+from devicekit.fit.curves import boltzmann, boltzmann_iv
+from devicekit.fit.spice import evaluate_expression_in_spice
 from devicekit.models.builtin import conical_memristor, memristor_from_sigmoid
 from devicekit.models.cards import load_model
 from devicekit.models.channels import (
     Environment,
     GHKChannel,
-    HHChannel,
     OhmicChannel,
     steady_state_current,
 )
 from devicekit.models.ions import get_ion
 from devicekit.models.iontronic import ConicalChannel, ConicalRate
-from devicekit.models.kinetics import Gate, RateFunction
 from devicekit.models.membrane import Membrane
 from devicekit.simulation import as_membrane, simulate
 
 __all__ = ["FIT_MODELS", "FitModel", "ParameterSpec", "get_fit_model"]
 
 V = Sym("v")
-
-
-@dataclass(frozen=True)
-class ParameterSpec:
-    """A fitted parameter: its name, SI unit, display unit and scale, and bounds [SI]."""
-
-    name: str
-    unit: str
-    minimum: float = -np.inf
-    maximum: float = np.inf
-    display_unit: str | None = None
-    display_scale: float = 1.0
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class FitModel:
-    """A model y = f(v; parameters) fitted to columns ``x`` and ``y`` of a data set."""
-
-    name: str
-    x: str
-    y: str
-    parameters: tuple[ParameterSpec, ...]
-    build: Callable[..., Expr] | None  # keyword parameters as Exprs -> Expr of v
-    guess: Callable[[np.ndarray, np.ndarray, dict], dict]
-    description: str = ""
-    constants: dict = field(default_factory=dict)
-    #: for models that are not one expression of v: numpy (x, values) -> y
-    function: Callable[[np.ndarray, dict], np.ndarray] | None = None
-    #: ngspice check (values, x) -> y, when the model's circuit is not a swept expression
-    spice_check: Callable[[dict, np.ndarray], np.ndarray] | None = None
-    #: the device the fitted values describe: (values, reference) -> a Membrane, which the
-    #: fitted card holds, so that it loads, simulates and exports like a built-in
-    device: Callable[[dict, str], object] | None = None
-
-    def expression(self, values: dict | None = None) -> Expr:
-        """f as an expression of v; parameters are numbers when ``values`` gives them, else
-        symbols of their own names."""
-        args = {
-            p.name: (Sym(p.name) if values is None else values[p.name]) for p in self.parameters
-        }
-        return self.build(**args, **self.constants)
-
-    def in_spice(self, values: dict, v) -> np.ndarray:
-        """The model at voltages ``v`` computed by ngspice: its own circuit when it has one
-        (``spice_check``), else a DC sweep of its expression."""
-        if self.spice_check is not None:
-            return self.spice_check(values, np.asarray(v, dtype=float))
-
-        return evaluate_in_spice(self, values, v)
-
-    def __call__(self, v, values: dict):
-        if self.function is not None:
-            return self.function(np.asarray(v, dtype=float), values)
-
-        return evaluate(self.expression(values), {"v": np.asarray(v, dtype=float)})
 
 
 def _ohmic_guess(x, y, _):
@@ -228,100 +170,6 @@ def _ghk(
             reference=reference,
         ),
     )
-
-
-def _boltzmann_guess(x, y, _):
-    order = np.argsort(x)
-    xs, ys = x[order], y[order]
-    half = xs[np.argmin(np.abs(ys - 0.5))]
-    rising = ys[-1] > ys[0]
-    span = (xs[-1] - xs[0]) / 10 or 0.01
-    return {"v_half": float(half), "slope": float(span if rising else -span)}
-
-
-def _boltzmann():
-    return FitModel(
-        "boltzmann",
-        "voltage",
-        "open_probability",
-        (
-            ParameterSpec("v_half", "V", -1.0, 1.0, "mV", 1e3, "half-activation voltage"),
-            ParameterSpec(
-                "slope",
-                "V",
-                -1.0,
-                1.0,
-                "mV",
-                1e3,
-                "slope factor (> 0 activation, < 0 inactivation)",
-            ),
-        ),
-        lambda v_half, slope: 1.0 / (1.0 + exp(-(V - v_half) / slope)),
-        _boltzmann_guess,
-        "Boltzmann activation (slope > 0) or inactivation (slope < 0) curve",
-        device=_boltzmann_device,
-    )
-
-
-def _boltzmann_device(values: dict, reference: str):
-    """The fitted curve as a device: a channel of 1 S maximal conductance (on 1 m^2) whose
-    instantaneous gate is the Boltzmann curve, so its conductance in S is the fitted
-    open probability; battery 0 V."""
-    gate = Gate("p", 1, inf=RateFunction("sigmoid", 1.0, values["v_half"], values["slope"]))
-    channel = HHChannel("g", 1.0, (gate,), reversal_potential=0.0)
-    return Membrane(
-        "fitted-boltzmann", 1e-18, 1.0, (channel,), 293.15,
-        description="fitted Boltzmann curve as the open probability of a 1 S channel",
-        reference=reference,
-    )  # fmt: skip
-
-
-def _boltzmann_iv_guess(x, y, _):
-    """The reversal potential where the current changes sign above the activation (else the
-    largest voltage), the chord conductance there, and the activation from I / (V - E)."""
-    order = np.argsort(x)
-    xs, ys = x[order], y[order]
-    sign = np.nonzero(np.diff(np.sign(ys)) != 0)[0]
-    reversal = float(xs[sign[-1]] if sign.size else xs[-1] + 0.01)
-    far = np.abs(xs - reversal) > 0.005
-    chord = np.where(far, ys / np.where(far, xs - reversal, 1.0), 0.0)
-    g_max = float(np.max(np.abs(chord))) or 1e-12
-    open_fraction = np.clip(chord / g_max, 0.0, 1.0)
-    half = float(xs[np.argmin(np.abs(open_fraction - 0.5))])
-    rising = open_fraction[-1] >= open_fraction[0]
-    span = (xs[-1] - xs[0]) / 10 or 0.01
-    return {"g_max": g_max, "E": reversal, "v_half": half, "slope": span if rising else -span}
-
-
-def _boltzmann_iv():
-    return FitModel(
-        "boltzmann-iv",
-        "voltage",
-        "current",
-        (
-            ParameterSpec("g_max", "S", 0.0, np.inf, "nS", 1e9, "maximal conductance"),
-            ParameterSpec("E", "V", -1.0, 1.0, "mV", 1e3, "reversal potential"),
-            ParameterSpec("v_half", "V", -1.0, 1.0, "mV", 1e3, "half-activation voltage"),
-            ParameterSpec("slope", "V", -1.0, 1.0, "mV", 1e3, "slope factor (> 0 activation)"),
-        ),
-        lambda g_max, E, v_half, slope: g_max * (V - E) / (1.0 + exp(-(V - v_half) / slope)),
-        _boltzmann_iv_guess,
-        "peak I-V: Boltzmann activation times the driving force, I = g_max (V - E) / "
-        "(1 + exp(-(V - v_half)/slope))",
-        device=_boltzmann_iv_device,
-    )
-
-
-def _boltzmann_iv_device(values: dict, reference: str):
-    """A channel of the fitted maximal conductance (on 1 m^2, so S/m^2 are S) whose
-    instantaneous gate is the Boltzmann activation, in series with the fitted battery."""
-    gate = Gate("p", 1, inf=RateFunction("sigmoid", 1.0, values["v_half"], values["slope"]))
-    channel = HHChannel("g", values["g_max"], (gate,), reversal_potential=values["E"])
-    return Membrane(
-        "fitted-boltzmann-iv", 1e-18, 1.0, (channel,), 293.15,
-        description="fitted peak I-V: a Boltzmann-activated conductance with its battery",
-        reference=reference,
-    )  # fmt: skip
 
 
 def _sigmoid_guess(x, y, _):
@@ -496,8 +344,8 @@ FIT_MODELS = {
     "conical": _conical,
     "channel-iv": _channel_iv,
     "ohmic": _ohmic,
-    "boltzmann": _boltzmann,
-    "boltzmann-iv": _boltzmann_iv,
+    "boltzmann": boltzmann,
+    "boltzmann-iv": boltzmann_iv,
     "sigmoid": _sigmoid,
     "ghk": _ghk,
 }

@@ -1,0 +1,69 @@
+"""The description of a fit model: its parameters and how it is evaluated (numpy, ngspice)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from devicekit.expr import Expr, Sym, evaluate
+from devicekit.fit.spice import evaluate_in_spice
+
+__all__ = ["FitModel", "ParameterSpec"]
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A fitted parameter: its name, SI unit, display unit and scale, and bounds [SI]."""
+
+    name: str
+    unit: str
+    minimum: float = -np.inf
+    maximum: float = np.inf
+    display_unit: str | None = None
+    display_scale: float = 1.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FitModel:
+    """A model y = f(v; parameters) fitted to columns ``x`` and ``y`` of a data set."""
+
+    name: str
+    x: str
+    y: str
+    parameters: tuple[ParameterSpec, ...]
+    build: Callable[..., Expr] | None  # keyword parameters as Exprs -> Expr of v
+    guess: Callable[[np.ndarray, np.ndarray, dict], dict]
+    description: str = ""
+    constants: dict = field(default_factory=dict)
+    #: for models that are not one expression of v: numpy (x, values) -> y
+    function: Callable[[np.ndarray, dict], np.ndarray] | None = None
+    #: ngspice check (values, x) -> y, when the model's circuit is not a swept expression
+    spice_check: Callable[[dict, np.ndarray], np.ndarray] | None = None
+    #: the device the fitted values describe: (values, reference) -> a Membrane, which the
+    #: fitted card holds, so that it loads, simulates and exports like a built-in
+    device: Callable[[dict, str], object] | None = None
+
+    def expression(self, values: dict | None = None) -> Expr:
+        """f as an expression of v; parameters are numbers when ``values`` gives them, else
+        symbols of their own names."""
+        args = {
+            p.name: (Sym(p.name) if values is None else values[p.name]) for p in self.parameters
+        }
+        return self.build(**args, **self.constants)
+
+    def in_spice(self, values: dict, v) -> np.ndarray:
+        """The model at voltages ``v`` computed by ngspice: its own circuit when it has one
+        (``spice_check``), else a DC sweep of its expression."""
+        if self.spice_check is not None:
+            return self.spice_check(values, np.asarray(v, dtype=float))
+
+        return evaluate_in_spice(self, values, v)
+
+    def __call__(self, v, values: dict):
+        if self.function is not None:
+            return self.function(np.asarray(v, dtype=float), values)
+
+        return evaluate(self.expression(values), {"v": np.asarray(v, dtype=float)})
