@@ -52,6 +52,7 @@ _LAZY = {
     "fit": "devicekit.fit",  # a callable module: devicekit.fit(model, data)
     "fit_permeability_ratios": "devicekit.fit.routines",
     "fit_hh_kinetics": "devicekit.fit.routines",
+    "fit_transient": "devicekit.fit.transient",
     "sweep": "devicekit.sweeps",
     "Op": "devicekit.analyses",
     "DCSweep": "devicekit.analyses",
@@ -138,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from devicekit.fit.core import fit  # noqa: F401
     from devicekit.fit.routines import fit_hh_kinetics, fit_permeability_ratios  # noqa: F401
+    from devicekit.fit.transient import fit_transient  # noqa: F401
     from devicekit.measurements.loader import load_measurement  # noqa: F401
     from devicekit.models.cards import load_model, save_model  # noqa: F401
     from devicekit.models.ions import STANDARD_SOLUTIONS, Ion, get_ion, get_solution  # noqa: F401

@@ -170,16 +170,19 @@ def fit(
         for p in model.parameters
     }
     params = lmfit.Parameters()
-    for p in model.parameters:
+    # lmfit names are identifiers; a parameter may be a model path (cone.x.tau.amplitude)
+    back = {f"p{i}": p.name for i, p in enumerate(model.parameters)}
+    for key, name in back.items():
+        p = next(q for q in model.parameters if q.name == name)
         value = fixed.get(p.name, start[p.name])
         value = float(np.clip(value, p.minimum, p.maximum))
         k = scales[p.name]
         params.add(
-            p.name, value=value / k, min=p.minimum / k, max=p.maximum / k, vary=p.name not in fixed
+            key, value=value / k, min=p.minimum / k, max=p.maximum / k, vary=p.name not in fixed
         )
 
     def physical(scaled):
-        return {name: value * scales[name] for name, value in scaled.items()}
+        return {back[key]: value * scales[back[key]] for key, value in scaled.items()}
 
     evaluations = {"n": 0}
     if backend == "spice":
@@ -208,6 +211,7 @@ def fit(
         raise FitError(
             f"fit of {model.name!r} did not converge: {out.message}; last parameters: {last}"
         )
+    out.params = {back[key]: value for key, value in out.params.items()}  # their own names
     result = _result(model, out, xs, ys, scales, dataset, backend, evaluations["n"], columns)
     return result
 
