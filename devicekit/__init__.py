@@ -53,6 +53,7 @@ _LAZY = {
     "fit_permeability_ratios": "devicekit.fit.routines",
     "fit_hh_kinetics": "devicekit.fit.routines",
     "fit_transient": "devicekit.fit.transient",
+    "fit_hh_model": "devicekit.fit.hh_model",
     "sweep": "devicekit.sweeps",
     "Op": "devicekit.analyses",
     "DCSweep": "devicekit.analyses",
@@ -138,6 +139,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         pump_resting_potential,
     )
     from devicekit.fit.core import fit  # noqa: F401
+    from devicekit.fit.hh_model import fit_hh_model  # noqa: F401
     from devicekit.fit.routines import fit_hh_kinetics, fit_permeability_ratios  # noqa: F401
     from devicekit.fit.transient import fit_transient  # noqa: F401
     from devicekit.measurements.loader import load_measurement  # noqa: F401
