@@ -123,6 +123,11 @@ def test_round_trip_permeability_ratios():
     result = fit_permeability_ratios(noisy(clean, seed=3), inside, outside)
     _recovered(result, true, 0.02)
     _spice_agrees(result)  # zero-current potentials of GHK membranes in ngspice
+    # holding Cl's ratio at its true value leaves Na's alone free, and as well determined
+    held = fit_permeability_ratios(noisy(clean, seed=3), inside, outside,
+                                   fixed={"ratio_Cl": 0.45})  # fmt: skip
+    assert held.values["ratio_Cl"] == 0.45 and held.stderr["ratio_Cl"] == 0.0
+    _recovered(held, {"ratio_Na": 0.05}, 0.02)
 
 
 def _hh_potassium_traces(seed: int):

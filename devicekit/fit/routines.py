@@ -33,9 +33,11 @@ def fit_permeability_ratios(
     *,
     reference: str = "K",
     temperature: float = 310.15,
+    fixed: dict | None = None,
 ) -> FitResult:
     """Permeability ratios P_X/P_reference from reversal potentials measured under ion
-    substitution, through the GHK voltage equation.
+    substitution, through the GHK voltage equation. ``fixed={"ratio_Cl": 0.45}`` holds ratios
+    at given values.
 
     Parameters
     ----------
@@ -116,7 +118,7 @@ def fit_permeability_ratios(
         function=function,
         spice_check=spice_check,
     )
-    return fit(model, (np.arange(e.size, dtype=float), e))
+    return fit(model, (np.arange(e.size, dtype=float), e), fixed=fixed)
 
 
 # ----------------------------------------------------------------------------- kinetics

@@ -19,14 +19,24 @@ Parameter symbols of a membrane (SI units):
 ``temp_k``         K           temperature (Q10 factors, GHK thermal voltage)
 ``g_<ch>``         S/m2        maximal conductance of channel ``<ch>``
 ``p_<ch>``         m/s         permeability of GHK channel ``<ch>``
-``e_<ch>``         V           battery (reversal potential) of channel ``<ch>``
-``cin_<ch>``       mol/m3      inside concentration of a GHK channel's ion
+``e_<ch>``         V           battery of channel ``<ch>`` when its card gives one
+``cin_<ch>``       mol/m3      inside concentration of a GHK channel's ion (no pool)
 ``q10_<ch>``       1           Q10 of the gate rates of channel ``<ch>``
 ``tref_<ch>``      K           temperature at which those rates are given
+``vol_<pool>``     m3          volume of ion pool ``<pool>`` (``k_out``)
+``c0_<pool>``      mol/m3      its initial concentration
+``tau_<pool>``     s           its relaxation time constant (when it relaxes) ...
+``bath_<pool>``    mol/m3      ... towards this value
+``imax_<pump>``    A/m2        maximal current of pump ``<pump>`` (``na_k_pump``)
+``km<ion>_<pump>`` mol/m3      its half-saturation constants (``kmna_na_k_pump``)
 =================  ==========  =====================================================
 
-Derived quantities (``phi_<ch>``, the Q10 factor, and ``vt``, the thermal voltage) are
-expressions of the parameters, evaluated once per instance (a ``.param`` in SPICE).
+Derived quantities (``phi_<ch>``, the Q10 factor; ``vt``, the thermal voltage; and the battery
+``e_<ch>`` of a channel given by its ion, the Nernst potential (vt/z) ln(c_out/c_in) of its
+solutions) are expressions of the parameters, evaluated once per instance (a ``.param`` in
+SPICE), so that the temperature parameter reaches every battery and Q10 factor. A battery of an
+ion with a pool moves: it is an expression of the pool states (:attr:`Definition.moving`), a
+B-source in SPICE, a variable in Verilog-A.
 """
 
 from __future__ import annotations
