@@ -12,6 +12,7 @@ from devicekit.electrochem import ghk_voltage
 from devicekit.errors import DataFormatError, InvalidInput
 from devicekit.expr import Num, Sym, exp
 from devicekit.fit.core import fit
+from devicekit.fit.gates import fit_gate_family
 from devicekit.fit.models import FitModel, ParameterSpec
 from devicekit.fit.result import FitResult
 from devicekit.models.channels import GHKChannel
@@ -270,9 +271,11 @@ def _trace_in_spice(power, g0, g_max, g_inf, tau, times):
 def fit_hh_kinetics(
     data,
     *,
-    power: int,
-    g_max: float,
+    power: int | None = None,
+    g_max: float | None = None,
     g0: float | None = None,
+    gates: dict | None = None,
+    start: dict | None = None,
     voltage: str = "voltage",
     time: str = "time",
     conductance: str = "conductance",
@@ -295,8 +298,33 @@ def fit_hh_kinetics(
         Maximal conductance, in the units of the data.
     g0 : float, optional
         Conductance at the start of each step; default: each trace's first sample.
+    gates : dict, optional
+        Several gates per step, by name and power (``{"m": 3, "h": 1}`` for HH's sodium):
+        every step is fitted with x_inf and tau of each gate, jointly with ``g_max`` (fitted
+        when None; :mod:`devicekit.fit.gates`). The table then has ``<gate>_inf``,
+        ``tau_<gate>``, ``alpha_<gate>``, ``beta_<gate>`` and their ``_stderr``.
+    start : dict, optional
+        With ``gates``: each gate's value at the holding potential (``{"m": 0.05, "h": 0.6}``),
+        which fixes its scale.
     """
     import pandas as pd
+
+    if gates is not None:
+        if power is not None:
+            raise InvalidInput("give power (one gate) or gates (several), not both")
+        for column in (time, voltage, conductance):
+            if column not in data:
+                raise DataFormatError(
+                    f"kinetics data needs column {column!r}; it has {list(data.columns)}"
+                )
+        steps, table, joint, fitted = fit_gate_family(
+            data, dict(gates), g_max, start, time, voltage, conductance
+        )
+        result = KineticsResult(steps, table, sum(gates.values()), fitted)
+        result.joint = joint
+        return result
+    if power is None or g_max is None:
+        raise InvalidInput("give power and g_max for one gate (or gates={...} for several)")
 
     for column in (time, voltage, conductance):
         if column not in data:

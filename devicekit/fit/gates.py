@@ -1,0 +1,111 @@
+"""Voltage-clamp families with several gates per step (HH's sodium conductance, m^3 h).
+
+Each step's conductance is the gates' own solution from their values at the holding potential:
+
+.. math:: g(t) = g_\\max \\prod_j \\left[x_{j,\\infty} - (x_{j,\\infty} - x_{j,0})
+          e^{-t/\\tau_j}\\right]^{p_j}
+
+with x_inf and tau of every gate free per step and g_max shared by all steps (fitted when not
+given). The starting values x_0 must be given: they fix the scale of each gate, which the
+product alone leaves open (m -> lambda m with g_max -> g_max / lambda^3 is the same curve).
+Hodgkin and Huxley took m_0 near 0 and measured h_0 with prepulses (J. Physiol. 116, 497,
+1952); a model's own steady states at the holding potential serve as well.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from devicekit.errors import DataFormatError, InvalidInput
+from devicekit.fit.base import FitModel, ParameterSpec
+from devicekit.fit.core import fit
+
+__all__ = ["fit_gate_family"]
+
+
+def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conductance):
+    """The joint fit behind ``fit_hh_kinetics(..., gates=...)``: (steps, table, result)."""
+    import pandas as pd
+
+    if not gates or any(not (isinstance(p, int) and 1 <= p <= 8) for p in gates.values()):
+        raise InvalidInput(f"gates = {gates!r}: give each gate's power, 1 to 8 ({{'m': 3}})")
+    missing = [name for name in gates if name not in (start or {})]
+    if missing:
+        raise InvalidInput(
+            f"give the gates' values at the holding potential, start={{...}}, for {missing}: "
+            "they fix each gate's scale (HH: m0 near 0, h0 about 0.6 from prepulses), for "
+            "example start={'m': 0.05, 'h': 0.6}"
+        )
+    steps = []
+    for level, trace in data.groupby(voltage, sort=True):
+        trace = trace.sort_values(time)
+        steps.append(
+            (float(level), trace[time].to_numpy(float), trace[conductance].to_numpy(float))
+        )
+    if not steps:
+        raise DataFormatError("fit_hh_kinetics: the data hold no traces")
+    span = 1.1 * max(float(t.max()) for _, t, _ in steps)
+    xs = np.concatenate([k * span + t for k, (_, t, _) in enumerate(steps)])
+    ys = np.concatenate([g for _, _, g in steps])
+    specs, guess = [], {}
+    peak = max(float(np.max(g)) for _, _, g in steps)
+    if g_max is None:
+        specs.append(ParameterSpec("g_max", "S/m2", 0.0, np.inf, description="maximal g"))
+        guess["g_max"] = 2.0 * peak
+    for k, (_, t, g) in enumerate(steps):
+        t_peak = max(float(t[int(np.argmax(g))]), float(t[1] - t[0]) if t.size > 1 else 1e-4)
+        decays = g[-1] < 0.5 * np.max(g)
+        for name in gates:
+            rising = start[name] < 0.5
+            specs += [
+                ParameterSpec(f"{name}_inf@{k}", "1", 0.0, 1.0, description=f"{name}_inf"),
+                ParameterSpec(f"tau_{name}@{k}", "s", 1e-7, 10.0, "ms", 1e3, f"tau_{name}"),
+            ]
+            guess[f"{name}_inf@{k}"] = 0.8 if rising else (0.05 if decays else start[name])
+            guess[f"tau_{name}@{k}"] = t_peak / 3 if rising else max(t_peak, float(t.max()) / 5)
+
+    def function(x, values):
+        k = np.clip(np.floor(x / span).astype(int), 0, len(steps) - 1)
+        local = x - k * span
+        out = np.full(x.shape, values.get("g_max", g_max))
+        for name, power in gates.items():
+            x_inf = np.array([values[f"{name}_inf@{i}"] for i in range(len(steps))])[k]
+            tau = np.array([values[f"tau_{name}@{i}"] for i in range(len(steps))])[k]
+            out = out * (x_inf - (x_inf - start[name]) * np.exp(-local / tau)) ** power
+        return out
+
+    model = FitModel(
+        "hh-gates",
+        "time",
+        "conductance",
+        tuple(specs),
+        None,
+        lambda x, y, _: dict(guess),
+        f"{len(steps)} clamp steps, gates {gates}, g_max "
+        + ("fitted" if g_max is None else "given"),
+        function=function,
+    )
+    result = fit(model, (xs, ys), max_evaluations=20000)
+    rows = []
+    for k, (level, _, _) in enumerate(steps):
+        row = {"voltage": level}
+        for name in gates:
+            x_inf, tau = result.values[f"{name}_inf@{k}"], result.values[f"tau_{name}@{k}"]
+            se_x, se_tau = result.stderr[f"{name}_inf@{k}"], result.stderr[f"tau_{name}@{k}"]
+            alpha, beta = x_inf / tau, (1 - x_inf) / tau
+            row.update(
+                {
+                    f"{name}_inf": x_inf,
+                    f"{name}_inf_stderr": se_x,
+                    f"tau_{name}": tau,
+                    f"tau_{name}_stderr": se_tau,
+                    f"alpha_{name}": alpha,
+                    f"alpha_{name}_stderr": np.hypot(se_x / tau, alpha * se_tau / tau),
+                    f"beta_{name}": beta,
+                    f"beta_{name}_stderr": np.hypot(se_x / tau, beta * se_tau / tau),
+                }
+            )
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("voltage")
+    fitted_g_max = result.values.get("g_max", g_max)
+    return {level: result for level, _, _ in steps}, table, result, fitted_g_max
