@@ -31,6 +31,7 @@ __all__ = [
     "maximum",
     "minimum",
     "replace",
+    "sqrt",
     "substitute",
     "symbols",
     "tanh",
@@ -131,6 +132,10 @@ def exprel(x) -> Expr:
 
 def ln(x) -> Expr:
     return Fn("ln", (as_expr(x),))
+
+
+def sqrt(x) -> Expr:
+    return Fn("sqrt", (as_expr(x),))
 
 
 def tanh(x) -> Expr:

@@ -45,6 +45,12 @@ class FitModel:
     #: the device the fitted values describe: (values, reference) -> a Membrane, which the
     #: fitted card holds, so that it loads, simulates and exports like a built-in
     device: Callable[[dict, str], object] | None = None
+    #: the model with the constants a data set states (a transfer curve's drain voltage):
+    #: DataFrame -> FitModel, applied by :func:`devicekit.fit` before fitting
+    from_data: Callable[[object], FitModel] | None = None
+    #: quantities that follow from the fitted values: (values, stderr) -> {name: (value,
+    #: stderr, unit)}, reported below the parameters (an OECT's mu C* from its geometry)
+    derived: Callable[[dict, dict], dict] | None = None
 
     def expression(self, values: dict | None = None) -> Expr:
         """f as an expression of v; parameters are numbers when ``values`` gives them, else

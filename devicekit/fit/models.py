@@ -38,6 +38,7 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import Sym, exp
 from devicekit.fit.base import FitModel, ParameterSpec
 from devicekit.fit.curves import boltzmann, boltzmann_iv
+from devicekit.fit.oect import oect
 from devicekit.fit.spice import evaluate_expression_in_spice
 from devicekit.models.builtin import conical_memristor, memristor_from_sigmoid
 from devicekit.models.cards import load_model
@@ -346,6 +347,7 @@ FIT_MODELS = {
     "ohmic": _ohmic,
     "boltzmann": boltzmann,
     "boltzmann-iv": boltzmann_iv,
+    "oect": oect,
     "sigmoid": _sigmoid,
     "ghk": _ghk,
 }

@@ -127,7 +127,19 @@ class FitResult:
             "points": int(self.x.size),
             "evaluations": self.nfev,
             "warnings": list(self.warnings),
+            "derived": {
+                name: {"value": value, "stderr": _finite(err), "unit": unit}
+                for name, (value, err, unit) in self.derived.items()
+            },
         }
+
+    @property
+    def derived(self) -> dict:
+        """Quantities that follow from the fitted values, with standard errors:
+        ``{name: (value, stderr, unit)}`` (an OECT's mu C* from its channel geometry)."""
+        if self.model.derived is None:
+            return {}
+        return self.model.derived(self.values, self.stderr)
 
     def _rows(self):
         rows = []
@@ -137,6 +149,8 @@ class FitResult:
             value, err = self.values[p.name] * scale, self.stderr[p.name] * scale
             lo, hi = (c * scale for c in self.ci95[p.name])
             rows.append([p.name, f"{value:.6g}", f"{err:.2g}", f"[{lo:.6g}, {hi:.6g}]", unit])
+        for name, (value, err, unit) in self.derived.items():
+            rows.append([name, f"{value:.6g}", f"{err:.2g}", "(derived)", unit])
         return rows
 
     def report(self, format: str = "text") -> str:
