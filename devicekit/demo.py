@@ -286,17 +286,23 @@ def _fits(report: Report, context: dict) -> list:
         ("conical channel g_inf(V), sigmoid", "kamsma_conical_channel_ginf.tsv", "sigmoid",
          "conical"),
         ("DNA nanopore I-V, ohmic", "howorka_dna_nanopore_iv.csv", "ohmic", "nanopore"),
+        ("OECT transfer curve, forward sweep, oect", "bongartz_oect_transfer.csv", "oect",
+         "oect"),
     ]  # fmt: skip
     rows, results, parts = [], {}, []
     for title, file, model, short in cases:
         data = load_measurement(MEASUREMENTS / file)
+        if "sweep" in data:  # a hysteretic sweep: its forward direction
+            data = data[data["sweep"] == "forward"]
         result = fit(model, data)
         check = result.verify_in_spice()
         results[short] = result
         figure = result.plot()
         report.figure(f"fit-{short}.png", figure)
         report.text(f"fit-{short}.md", result.report("markdown"))
-        report.text(f"fitted-{short}.toml", result.to_card())
+        card = [f"fitted-{short}.toml"] if result.model.device is not None else []
+        if card:
+            report.text(card[0], result.to_card())
         report.csv(f"fit-{short}.csv", result.residuals, index=False)
         rows.append((f"fit {title}", f"RMSE {100 * result.relative_rmse:.2f}% of range"))
         rows.append(("  ngspice check of the fit", f"{check['relative']:.1e} of range"))
@@ -310,18 +316,20 @@ def _fits(report: Report, context: dict) -> list:
                 "of the data range.",
                 figures=[f"fit-{short}.png"],
                 table=_parameter_table(result),
-                files=[f"fit-{short}.csv", f"fit-{short}.md", f"fitted-{short}.toml"],
+                files=[f"fit-{short}.csv", f"fit-{short}.md", *card],
             )
         )
     report.sections.extend(parts)
-    context["fits"] = results
+    # the devices exported next: those whose fit makes a card (the OECT is a three-pin
+    # transistor, not yet a card)
+    context["fits"] = {k: r for k, r in results.items() if r.model.device is not None}
     return rows
 
 
 def _device(data, file: str) -> str:
     device = data.attrs.get("device")
     if isinstance(device, dict):
-        device = device.get("description") or device.get("name")
+        device = device.get("description") or device.get("name") or device.get("kind")
     return str(device or file).rstrip(".")
 
 
