@@ -112,3 +112,40 @@ def test_channel_geometry_gives_mu_c_star():
     assert value == pytest.approx(result.values["k"] * 1e-5 / (1e-4 * 1e-7) * 0.01, rel=1e-12)
     assert abs(value - 50.0) < 3 * error
     assert "mu_c_star" in result.report() and result.as_dict()["derived"]["mu_c_star"]["unit"]
+
+
+def _half_crossing(gate, current):
+    """The gate voltage where a sweep's current crosses the middle of its range (linear
+    interpolation between the two points around it)."""
+    middle = 0.5 * (current.min() + current.max())
+    above = current > middle
+    k = int(np.nonzero(above[1:] != above[:-1])[0][0])
+    g0, g1, c0, c1 = gate[k], gate[k + 1], current[k], current[k + 1]
+    return g0 + (middle - c0) * (g1 - g0) / (c1 - c0)
+
+
+def test_bistable_oect_fits_both_directions_and_its_loop_runs_in_ngspice():
+    # issue 16: both sweep directions of the measured hysteretic curve at once, within 5% RMS
+    # of the range (measured 3.66%); the same gate sweep as an ngspice transient of the 16
+    # regions' doping states reproduces the data within 5% RMS and the quasi-static fit within
+    # 1% (0.38%). Each direction's switching voltage (where it crosses half its range) is
+    # 0.135 V (forward) and 0.10 V (backward) from the data's: the issue's 0.05 V is NOT met,
+    # and this test holds the measured state (0.15 V) so that it cannot get worse unseen
+    data = dk.load_measurement(MEASUREMENTS / "bongartz_oect_transfer.toml")
+    with pytest.warns(dk.errors.ConvergenceWarning, match="i_off"):  # ~0 A, +- 4 uA
+        result = dk.fit("bistable-oect", data)
+    assert result.relative_rmse < 0.05
+    model_x = np.concatenate([np.linspace(-1.5, 1.5, 3001), np.linspace(8.5, 11.5, 3001)])
+    predicted = result.predict(model_x)
+    for forward in (True, False):
+        chosen = data[data["sweep"] == ("forward" if forward else "backward")]
+        gate = chosen["gate_voltage"].to_numpy()
+        measured = _half_crossing(gate, chosen["drain_current"].to_numpy())
+        part = slice(0, 3001) if forward else slice(3001, None)
+        grid = model_x[part] - (0.0 if forward else 10.0)
+        fitted = _half_crossing(grid, predicted[part])
+        assert abs(fitted - measured) < 0.15, (forward, fitted, measured)
+    spice = result.model.in_spice(result.values, result.x)
+    range_ = np.ptp(result.y)
+    assert np.sqrt(np.mean((spice - result.y) ** 2)) < 0.05 * range_
+    assert result.verify_in_spice()["relative"] < 0.01

@@ -46,7 +46,8 @@ class FitModel:
     #: fitted card holds, so that it loads, simulates and exports like a built-in
     device: Callable[[dict, str], object] | None = None
     #: the model with the constants a data set states (a transfer curve's drain voltage):
-    #: DataFrame -> FitModel, applied by :func:`devicekit.fit` before fitting
+    #: DataFrame -> FitModel, or (FitModel, DataFrame) with the columns the model reads added,
+    #: applied by :func:`devicekit.fit` before fitting
     from_data: Callable[[object], FitModel] | None = None
     #: quantities that follow from the fitted values: (values, stderr) -> {name: (value,
     #: stderr, unit)}, reported below the parameters (an OECT's mu C* from its geometry)

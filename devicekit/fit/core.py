@@ -146,6 +146,8 @@ def fit(
     model = get_fit_model(model, **model_options)
     if model.from_data is not None and hasattr(data, "attrs") and hasattr(data, "columns"):
         model = model.from_data(data)
+        if isinstance(model, tuple):  # the model, and the data with the columns it reads
+            model, data = model
     xs, ys, dataset, columns = _columns(model, data, x, y)
     finite = np.isfinite(xs) & np.isfinite(ys)
     if not finite.all():

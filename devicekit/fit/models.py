@@ -37,6 +37,7 @@ from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput
 from devicekit.expr import Sym, exp
 from devicekit.fit.base import FitModel, ParameterSpec
+from devicekit.fit.bistable import bistable_oect
 from devicekit.fit.curves import boltzmann, boltzmann_iv
 from devicekit.fit.oect import oect
 from devicekit.fit.spice import evaluate_expression_in_spice
@@ -348,6 +349,7 @@ FIT_MODELS = {
     "boltzmann": boltzmann,
     "boltzmann-iv": boltzmann_iv,
     "oect": oect,
+    "bistable-oect": bistable_oect,
     "sigmoid": _sigmoid,
     "ghk": _ghk,
 }
