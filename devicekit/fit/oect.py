@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from devicekit.errors import DataFormatError
-from devicekit.expr import Sym, to_spice
+from devicekit.expr import Sym, evaluate, to_spice
 from devicekit.fit.base import FitModel, ParameterSpec
 from devicekit.models.oect import OECT_PARAMETERS, oect_current
 from devicekit.spice.compiler import num
@@ -59,12 +61,91 @@ def oect(drain_voltage: float | None = None, carrier: str = "p",
         spice_check=lambda values, v: transfer_in_spice(values, v, model, carrier),
         from_data=None
         if drain_voltage is not None
-        else lambda data: oect(drain_voltage_of(data), carrier, geometry or geometry_of(data)),
+        else lambda data: _from_data(data, carrier, geometry),
         derived=None
         if not geometry
         else lambda values, stderr: _mobility(values, stderr, geometry),
     )
     return model
+
+
+def _from_data(data, carrier: str, geometry):
+    """One transfer curve (a single drain voltage), or a family of transfer or output curves,
+    fitted at once."""
+    geometry = geometry or geometry_of(data)
+    if "drain_voltage" in data and np.unique(data["drain_voltage"].to_numpy(float)).size > 1:
+        return oect_family(data, carrier, geometry)
+    return oect(drain_voltage_of(data), carrier, geometry)
+
+
+FAMILY_OFFSET = 10.0  # V: curve k sits at its swept voltage + k * FAMILY_OFFSET on the x axis
+
+
+def oect_family(data, carrier: str = "p", geometry: dict | None = None):
+    """(model, data) for several curves at once: transfer curves (I_D against V_G at each of
+    several drain voltages) or output curves (I_D against V_D at each of several gate
+    voltages), whichever column takes fewer values being the curves' label. The fit's x is
+    the swept voltage plus 10 V per curve, so that its figure shows the curves side by side."""
+    for column in ("gate_voltage", "drain_voltage", "drain_current"):
+        if column not in data:
+            raise DataFormatError(f"the oect model needs column {column!r} for a family")
+    gate, drain = data["gate_voltage"].to_numpy(float), data["drain_voltage"].to_numpy(float)
+    transfer = np.unique(drain).size <= np.unique(gate).size
+    labels = np.unique(drain if transfer else gate)
+    index = np.searchsorted(labels, drain if transfer else gate)
+    swept = gate if transfer else drain
+    base = oect(float(labels[0]) if transfer else 0.0, carrier, geometry)
+
+    def voltages(x):
+        k = np.clip(np.round(x / FAMILY_OFFSET).astype(int), 0, labels.size - 1)
+        local = x - k * FAMILY_OFFSET
+        return (local, labels[k]) if transfer else (labels[k], local)
+
+    def function(x, values):
+        v_g, v_d = voltages(np.asarray(x, dtype=float))
+        expression = oect_current(Sym("vg"), Sym("vd"), *(values[p] for p in OECT_PARAMETERS),
+                                  carrier=carrier)  # fmt: skip
+        return evaluate(expression, {"vg": v_g, "vd": v_d})
+
+    def guess(x, y, _):
+        return base.guess(swept, y, {}) | {
+            "k": float(np.max(np.abs(y))) / (np.ptp(swept) / 3 * max(np.abs(drain).max(), 1e-3))
+        }
+
+    model = replace(
+        base,
+        name="oect",
+        x="family_position",
+        build=None,
+        guess=guess,
+        description=f"{labels.size} OECT {'transfer' if transfer else 'output'} curves at once",
+        function=function,
+        spice_check=lambda values, x: oect_in_spice(values, *voltages(np.asarray(x)), carrier),
+        from_data=None,
+    )
+    return model, data.assign(family_position=swept + index * FAMILY_OFFSET)
+
+
+def oect_in_spice(values: dict, v_g, v_d, carrier: str = "p"):
+    """The fitted subcircuit at each (V_G, V_D) pair: one DC sweep of an index that both the
+    gate and the drain source read as tables (exact voltages)."""
+    v_g, v_d = np.broadcast_arrays(np.asarray(v_g, float), np.asarray(v_d, float))
+    netlist = "\n".join(
+        [
+            "* devicekit: fitted OECT at given gate and drain voltages",
+            oect_subcircuit(values, carrier),
+            "vindex index 0 DC 0",
+            f"bvg g 0 V = {exact_voltages('index', v_g)}",
+            f"bvd d 0 V = {exact_voltages('index', v_d)}",
+            "vsense d ds 0",
+            "x1 g 0 ds dk_oect",
+            ".options reltol=1e-12 vntol=1e-15 abstol=1e-18",
+            ".save i(vsense)",
+            f".dc vindex 0 {v_g.size - 1} 1",
+            ".end",
+        ]
+    )
+    return engine().run(netlist + "\n", ["i(vsense)"]).vectors["i(vsense)"]
 
 
 def geometry_of(data) -> dict | None:
