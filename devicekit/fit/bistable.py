@@ -31,6 +31,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from devicekit.electrochem.constants import thermal_voltage
 from devicekit.errors import DataFormatError
 from devicekit.fit.base import FitModel, ParameterSpec
 from devicekit.spice.compiler import num
@@ -182,8 +183,21 @@ def _model(temperature):
         "bistable OECT (Bongartz et al. 2024): quasi-static branches of the doping free energy",
         function=function,
         spice_check=spice_check,
-        constants={"temperature": temperature},
+        derived=lambda values, errors: _thermodynamics(values, errors, temperature),
     )
+
+
+def _thermodynamics(values: dict, errors: dict, temperature: float) -> dict:
+    """Bongartz et al.'s a = kT/(e beta) and interaction p = kT gamma / (2 beta) [meV], for the
+    comparison with their fit (a = 0.0148); standard errors from beta's and gamma's,
+    correlation left out."""
+    thermal = thermal_voltage(temperature)
+    beta, gamma = values["beta"], values["gamma"]
+    a = thermal / beta
+    p = thermal * gamma / (2 * beta) * 1e3
+    relative_beta = errors["beta"] / beta
+    relative_p = float(np.hypot(errors["gamma"] / gamma, relative_beta)) if gamma else np.nan
+    return {"a": (a, a * relative_beta, "1"), "p": (p, abs(p) * relative_p, "meV")}
 
 
 def sweep_positions(data):
