@@ -158,6 +158,10 @@ def test_round_trip_hh_kinetics():
         assert row["beta"] == pytest.approx(true["beta"], rel=0.05)
     _spice_agrees(result.steps[0.02])  # the gate ODE in ngspice
     # alpha_n(V) back to HH's rate form: 0.1/ms, -55 mV, 10 mV (PHYSICS.md)
+    # a step's tau held at its true value: the fit keeps it and still finds g_inf
+    held = fit_hh_kinetics(data, power=4, g_max=g_max, g0=g0, fixed={"tau": truth[0.02]["tau"]})
+    assert held.steps[0.02].values["tau"] == truth[0.02]["tau"]
+    _recovered(held.steps[0.02], {"g_inf": truth[0.02]["g_inf"]}, 0.05)
     alpha = result.fit_rate("alpha", "exp_linear", amplitude=100.0, midpoint=-0.05, scale=0.01)
     _recovered(alpha, {"amplitude": 100.0, "midpoint": -0.055, "scale": 0.01}, 0.05)
     _spice_agrees(alpha)

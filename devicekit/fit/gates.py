@@ -23,7 +23,8 @@ from devicekit.fit.core import fit
 __all__ = ["fit_gate_family"]
 
 
-def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conductance):
+def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conductance,
+                    fixed=None):  # fmt: skip
     """The joint fit behind ``fit_hh_kinetics(..., gates=...)``: (steps, table, result)."""
     import pandas as pd
 
@@ -85,7 +86,7 @@ def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conduc
         + ("fitted" if g_max is None else "given"),
         function=function,
     )
-    result = fit(model, (xs, ys), max_evaluations=20000)
+    result = fit(model, (xs, ys), fixed=fixed, max_evaluations=20000)
     rows = []
     for k, (level, _, _) in enumerate(steps):
         row = {"voltage": level}

@@ -276,6 +276,7 @@ def fit_hh_kinetics(
     g0: float | None = None,
     gates: dict | None = None,
     start: dict | None = None,
+    fixed: dict | None = None,
     voltage: str = "voltage",
     time: str = "time",
     conductance: str = "conductance",
@@ -306,6 +307,9 @@ def fit_hh_kinetics(
     start : dict, optional
         With ``gates``: each gate's value at the holding potential (``{"m": 0.05, "h": 0.6}``),
         which fixes its scale.
+    fixed : dict, optional
+        Parameters held in every step's fit: ``g_inf`` or ``tau`` for one gate; ``g_max`` or
+        ``<gate>_inf@<step>``, ``tau_<gate>@<step>`` with ``gates``.
     """
     import pandas as pd
 
@@ -318,7 +322,7 @@ def fit_hh_kinetics(
                     f"kinetics data needs column {column!r}; it has {list(data.columns)}"
                 )
         steps, table, joint, fitted = fit_gate_family(
-            data, dict(gates), g_max, start, time, voltage, conductance
+            data, dict(gates), g_max, start, time, voltage, conductance, fixed
         )
         result = KineticsResult(steps, table, sum(gates.values()), fitted)
         result.joint = joint
@@ -340,6 +344,7 @@ def fit_hh_kinetics(
         result = fit(
             _trace_model(power, start, g_max),
             (trace[time].to_numpy(), trace[conductance].to_numpy()),
+            fixed=fixed,
         )
         steps[float(level)] = result
         g_inf, tau = result.values["g_inf"], result.values["tau"]
