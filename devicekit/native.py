@@ -21,7 +21,7 @@ from devicekit.errors import InvalidInput, SimulationError
 from devicekit.expr import evaluate, lambdify, to_text
 from devicekit.models.pools import charge_pools
 
-__all__ = ["NativeResult", "check_pools", "integrate", "steady_state"]
+__all__ = ["NativeResult", "check_pools", "clamped_pools", "integrate", "steady_state"]
 
 
 @dataclass
@@ -360,3 +360,47 @@ def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
             f"scaled residual {worst:.3g}: {solution.message}); run a long transient instead"
         )
     return dict(zip(names, y.tolist(), strict=True))
+
+
+def clamped_pools(membrane, voltages) -> dict[str, np.ndarray]:
+    """Each pool's steady state under a DC voltage clamp at each voltage (the gates at their
+    steady states there): where its ion's currents and pumps balance its relaxation, found by
+    Newton's method from the pools' initial values, one voltage after another.
+
+    Raises
+    ------
+    SimulationError
+        When a voltage has no such steady state (a pool would empty, or Newton fails).
+    """
+    from scipy.optimize import root
+
+    eq = membrane.equations()
+    pools = [p.name for p in membrane.pools]
+    gates = [s for s in eq.states if s not in pools]
+    names = ["v", *gates, *pools]
+    rates = [lambdify(eq.derivatives[p], names) for p in pools]
+    scale = np.array([p.initial for p in membrane.pools], dtype=float)
+    out = {p: np.empty(len(voltages)) for p in pools}
+    guess = scale.copy()
+    for i, v in enumerate(np.asarray(voltages, dtype=float)):
+        fixed = [float(v), *(float(evaluate(eq.steady_states[g], {"v": v})) for g in gates)]
+
+        def residual(x, fixed=fixed):
+            c = (x * scale).tolist()
+            return [f(*fixed, *c) / s for f, s in zip(rates, scale, strict=True)]
+
+        with np.errstate(all="ignore"):
+            solution = root(residual, guess / scale, method="hybr", options={"xtol": 1e-14})
+        c = solution.x * scale
+        with np.errstate(all="ignore"):
+            worst = float(np.max(np.abs(residual(solution.x))))
+        if not (worst < 1e-9 and np.all(c > 0) and np.all(np.isfinite(c))):
+            raise SimulationError(
+                f"model {membrane.name!r}: under a DC clamp at {v * 1e3:.4g} mV its pools "
+                f"{', '.join(pools)} have no positive steady state ({solution.message}); a "
+                "pool without relaxation settles only where its ion's currents balance"
+            )
+        guess = c
+        for name, value in zip(pools, c, strict=True):
+            out[name][i] = value
+    return out

@@ -23,7 +23,7 @@ from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import Membrane
 from devicekit.models.paths import apply_values
-from devicekit.native import check_pools, integrate, steady_state
+from devicekit.native import check_pools, clamped_pools, integrate, steady_state
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
 
@@ -200,6 +200,8 @@ def _simulate_native(membrane, analysis, timeout):
     if isinstance(analysis, DCSweep):
         v = analysis.voltages()
         gates = {s: evaluate(eq.steady_states[s], {"v": v}) for s in eq.states}
+        if membrane.pools:  # under a DC clamp the pools settle too, as in ngspice's .dc
+            gates.update(clamped_pools(membrane, v))
         current = membrane.area * evaluate(eq.ionic_current, {"v": v, **gates})
         frame = pd.DataFrame({"current": current, **gates}, index=pd.Index(v, name="voltage"))
         return frame

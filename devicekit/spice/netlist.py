@@ -85,11 +85,17 @@ def pool_tolerance(models) -> str:
 def _check_pools_have_operating_point(model, analysis) -> None:
     """Refuse an operating point or DC sweep of a model whose pools conserve their amount."""
     conserved = [p.name for p in charge_pools(model)]
-    if conserved:
+    if conserved and isinstance(analysis, Op):
         raise InvalidInput(
             f"model {model.name!r}: its pools {', '.join(conserved)} conserve their charge, so "
             f"a SPICE {analysis.kind} is singular; use the native backend (dk.steady_state), "
             "run a transient, or give a pool a tau"
+        )
+    if conserved:  # a DC clamp fixes V, but ngspice's Newton drives such pools below zero
+        raise InvalidInput(
+            f"model {model.name!r}: a SPICE DC sweep of pools without relaxation "
+            f"({', '.join(conserved)}) is not supported (ngspice's Newton iteration leaves "
+            "their physical range); use the native backend, or give a pool a tau"
         )
 
 
