@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from devicekit.errors import InvalidInput
 from devicekit.expr import Expr, Sym, evaluate
 from devicekit.fit.spice import evaluate_in_spice
+from devicekit.models.cards import load_model
 
-__all__ = ["FitModel", "ParameterSpec"]
+__all__ = ["FitModel", "ParameterSpec", "named_channel"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,23 @@ class FitModel:
             return self.function(np.asarray(v, dtype=float), values)
 
         return evaluate(self.expression(values), {"v": np.asarray(v, dtype=float)})
+
+
+def named_channel(channel, kind=None, temperature: float | None = None):
+    """(channel, temperature [K]) of ``"model:channel"`` (a built-in's or a card's channel at
+    the model's temperature) or of a channel object (at ``temperature``, default 310.15 K);
+    ``kind`` (a class) refuses other channels, naming those the model has."""
+    if isinstance(channel, str):
+        model_name, _, name = channel.partition(":")
+        membrane = load_model(model_name)
+        found = {c.name: c for c in membrane.channels if kind is None or isinstance(c, kind)}
+        if name not in found:
+            what = "channels" if kind is None else f"{str(kind.kind).upper()} channels"
+            raise InvalidInput(
+                f"{channel!r}: model {model_name!r} has no {what[:-1]} {name!r}; it has {what} "
+                f"{sorted(found)}"
+            )
+        return found[name], membrane.temperature if temperature is None else temperature
+    if kind is not None and not isinstance(channel, kind):
+        raise InvalidInput(f"give a {kind.__name__} or 'model:channel', not {channel!r}")
+    return channel, 310.15 if temperature is None else temperature

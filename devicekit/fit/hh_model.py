@@ -22,9 +22,8 @@ import numpy as np
 from devicekit.analyses import Transient
 from devicekit.errors import DataFormatError, InvalidInput
 from devicekit.expr import evaluate
-from devicekit.fit.base import FitModel, ParameterSpec
+from devicekit.fit.base import FitModel, ParameterSpec, named_channel
 from devicekit.fit.core import fit
-from devicekit.models.cards import load_model
 from devicekit.models.channels import HHChannel
 from devicekit.models.kinetics import ROLE_KINDS
 from devicekit.models.stimuli import VoltageClamp
@@ -80,7 +79,7 @@ def fit_hh_model(
         trace), so that its figure shows the steps side by side. ``fitted_channel(values)``
         on the model returns the channel with those values.
     """
-    base, temperature = _channel(channel, temperature)
+    base, temperature = named_channel(channel, HHChannel, temperature)
     steps = _steps(traces, time, voltage, conductance)
     span = 1.1 * max(float(t.max()) for _, t, _ in steps)
     xs = np.concatenate([k * span + t for k, (_, t, _) in enumerate(steps)])
@@ -157,22 +156,6 @@ def fit_hh_model(
     result = fit(model, (xs, ys), fixed=held)
     result.fitted_channel = with_values(result.values)
     return result
-
-
-def _channel(channel, temperature):
-    if isinstance(channel, str):
-        model_name, _, name = channel.partition(":")
-        membrane = load_model(model_name)
-        found = {c.name: c for c in membrane.channels}
-        if name not in found or not isinstance(found[name], HHChannel):
-            raise InvalidInput(
-                f"{channel!r}: model {model_name!r} has HH channels "
-                f"{sorted(c.name for c in membrane.channels if isinstance(c, HHChannel))}"
-            )
-        return found[name], membrane.temperature if temperature is None else temperature
-    if not isinstance(channel, HHChannel):
-        raise InvalidInput(f"fit_hh_model fits an HHChannel or 'model:channel', not {channel!r}")
-    return channel, 310.15 if temperature is None else temperature
 
 
 def _steps(traces, time, voltage, conductance):

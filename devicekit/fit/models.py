@@ -36,13 +36,12 @@ from devicekit.electrochem.ghk import ghk_current_expr
 from devicekit.electrochem.nernst import nernst_potential
 from devicekit.errors import InvalidInput
 from devicekit.expr import Sym, exp
-from devicekit.fit.base import FitModel, ParameterSpec
+from devicekit.fit.base import FitModel, ParameterSpec, named_channel
 from devicekit.fit.bistable import bistable_oect
 from devicekit.fit.curves import boltzmann, boltzmann_iv
 from devicekit.fit.oect import oect
 from devicekit.fit.spice import evaluate_expression_in_spice
 from devicekit.models.builtin import conical_memristor, memristor_from_sigmoid
-from devicekit.models.cards import load_model
 from devicekit.models.channels import (
     Environment,
     GHKChannel,
@@ -208,17 +207,7 @@ def _channel_iv(channel="hh-squid:k", area: float = 1e-4):
     """Steady-state I-V of an HH channel (every gate at x_inf), fitting its maximal
     conductance and battery; in ngspice it is the compiled channel under a DC sweep."""
 
-    if isinstance(channel, str):
-        model_name, _, channel_name = channel.partition(":")
-        membrane = load_model(model_name)
-        found = {c.name: c for c in membrane.channels}
-        if channel_name not in found:
-            raise InvalidInput(
-                f"model {model_name!r} has no channel {channel_name!r}; it has {sorted(found)}"
-            )
-        base, temperature = found[channel_name], membrane.temperature
-    else:
-        base, temperature = channel, 310.15
+    base, temperature = named_channel(channel)
     env = Environment(temperature)
 
     def with_values(values):
