@@ -58,7 +58,7 @@ def oect(drain_voltage: float | None = None, carrier: str = "p",
         guess,
         f"OECT transfer curve ({carrier}-type, Bernards-Malliaras, doping bounded to [0, 1])",
         constants={"v_d": 0.0 if drain_voltage is None else float(drain_voltage)},
-        spice_check=lambda values, v: transfer_in_spice(values, v, model, carrier),
+        spice_check=lambda values, v: oect_in_spice(values, v, model.constants["v_d"], carrier),
         from_data=None
         if drain_voltage is not None
         else lambda data: _from_data(data, carrier, geometry),
@@ -206,28 +206,3 @@ def oect_subcircuit(values: dict, carrier: str = "p", r_gate: float = 1e3,
             f".ends {name}",
         ]
     )
-
-
-def transfer_in_spice(values: dict, gate_voltages, model: FitModel, carrier: str):
-    """The fitted OECT's subcircuit under a DC sweep of its gate at the model's drain voltage:
-    I_D = -i(vd), the current the drain source delivers into the channel."""
-    v = np.asarray(gate_voltages, dtype=float)
-    order = np.argsort(v, kind="stable")
-    netlist = "\n".join(
-        [
-            "* devicekit: fitted OECT transfer curve",
-            oect_subcircuit(values, carrier),
-            "vindex index 0 DC 0",
-            f"bvg g 0 V = {exact_voltages('index', v[order])}",
-            f"vd d 0 DC {num(model.constants['v_d'])}",
-            "x1 g 0 d dk_oect",
-            ".options reltol=1e-12 vntol=1e-15 abstol=1e-18",
-            ".save i(vd)",
-            f".dc vindex 0 {v.size - 1} 1",
-            ".end",
-        ]
-    )
-    run = engine().run(netlist + "\n", ["i(vd)"])
-    out = np.empty_like(v)
-    out[order] = -run.vectors["i(vd)"]
-    return out
