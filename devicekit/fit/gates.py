@@ -20,7 +20,30 @@ from devicekit.errors import DataFormatError, InvalidInput
 from devicekit.fit.base import FitModel, ParameterSpec
 from devicekit.fit.core import fit
 
-__all__ = ["fit_gate_family"]
+__all__ = ["clamp_steps", "fit_gate_family"]
+
+
+def clamp_steps(traces, time: str, voltage: str, conductance: str, who: str):
+    """A family of clamp steps laid end to end for one fit: ``(steps, span, x, y)`` with
+    ``steps`` the (level [V], t, g) of each step by level, step k's times shifted by k * span
+    (1.1 times the longest trace), so that a figure of the fit shows the steps side by side."""
+    for column in (time, voltage, conductance):
+        if column not in traces:
+            raise DataFormatError(
+                f"{who}: the traces need column {column!r}; they have {list(traces.columns)}"
+            )
+    steps = []
+    for level, trace in traces.groupby(voltage, sort=True):
+        trace = trace.sort_values(time)
+        steps.append(
+            (float(level), trace[time].to_numpy(float), trace[conductance].to_numpy(float))
+        )
+    if not steps:
+        raise DataFormatError(f"{who}: the traces are empty")
+    span = 1.1 * max(float(t.max()) for _, t, _ in steps)
+    xs = np.concatenate([k * span + t for k, (_, t, _) in enumerate(steps)])
+    ys = np.concatenate([g for _, _, g in steps])
+    return steps, span, xs, ys
 
 
 def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conductance,
@@ -37,17 +60,7 @@ def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conduc
             "they fix each gate's scale (HH: m0 near 0, h0 about 0.6 from prepulses), for "
             "example start={'m': 0.05, 'h': 0.6}"
         )
-    steps = []
-    for level, trace in data.groupby(voltage, sort=True):
-        trace = trace.sort_values(time)
-        steps.append(
-            (float(level), trace[time].to_numpy(float), trace[conductance].to_numpy(float))
-        )
-    if not steps:
-        raise DataFormatError("fit_hh_kinetics: the data hold no traces")
-    span = 1.1 * max(float(t.max()) for _, t, _ in steps)
-    xs = np.concatenate([k * span + t for k, (_, t, _) in enumerate(steps)])
-    ys = np.concatenate([g for _, _, g in steps])
+    steps, span, xs, ys = clamp_steps(data, time, voltage, conductance, "fit_hh_kinetics")
     specs, guess = [], {}
     peak = max(float(np.max(g)) for _, _, g in steps)
     if g_max is None:

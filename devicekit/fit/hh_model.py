@@ -20,10 +20,11 @@ from dataclasses import replace
 import numpy as np
 
 from devicekit.analyses import Transient
-from devicekit.errors import DataFormatError, InvalidInput
+from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.fit.base import FitModel, ParameterSpec, named_channel
 from devicekit.fit.core import fit
+from devicekit.fit.gates import clamp_steps
 from devicekit.models.channels import HHChannel
 from devicekit.models.kinetics import ROLE_KINDS
 from devicekit.models.stimuli import VoltageClamp
@@ -80,10 +81,7 @@ def fit_hh_model(
         on the model returns the channel with those values.
     """
     base, temperature = named_channel(channel, HHChannel, temperature)
-    steps = _steps(traces, time, voltage, conductance)
-    span = 1.1 * max(float(t.max()) for _, t, _ in steps)
-    xs = np.concatenate([k * span + t for k, (_, t, _) in enumerate(steps)])
-    ys = np.concatenate([g for _, _, g in steps])
+    steps, span, xs, ys = clamp_steps(traces, time, voltage, conductance, "fit_hh_model")
     levels = np.array([v for v, _, _ in steps])
     phi = base.phi(temperature)
     specs, start = [], {}
@@ -156,23 +154,6 @@ def fit_hh_model(
     result = fit(model, (xs, ys), fixed=held)
     result.fitted_channel = with_values(result.values)
     return result
-
-
-def _steps(traces, time, voltage, conductance):
-    for column in (time, voltage, conductance):
-        if column not in traces:
-            raise DataFormatError(
-                f"fit_hh_model: the traces need column {column!r}; they have {list(traces.columns)}"
-            )
-    steps = []
-    for level, trace in traces.groupby(voltage, sort=True):
-        trace = trace.sort_values(time)
-        steps.append(
-            (float(level), trace[time].to_numpy(dtype=float), trace[conductance].to_numpy(float))
-        )
-    if not steps:
-        raise DataFormatError("fit_hh_model: the traces are empty")
-    return steps
 
 
 def _steady(gate, v):

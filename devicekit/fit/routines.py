@@ -316,11 +316,6 @@ def fit_hh_kinetics(
     if gates is not None:
         if power is not None:
             raise InvalidInput("give power (one gate) or gates (several), not both")
-        for column in (time, voltage, conductance):
-            if column not in data:
-                raise DataFormatError(
-                    f"kinetics data needs column {column!r}; it has {list(data.columns)}"
-                )
         steps, table, joint, fitted = fit_gate_family(
             data, dict(gates), g_max, start, time, voltage, conductance, fixed
         )
