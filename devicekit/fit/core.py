@@ -37,7 +37,8 @@ def _columns(model: FitModel, data, x: str | None, y: str | None):
                     "(x=, y= in Python)"
                 )
         values = data[y].to_numpy(dtype=float)
-        if model.name == "boltzmann" and chosen and np.isfinite(values).all():
+        # a probability (the Boltzmann's y) lies in [0, 1]; a conductance ratio need not
+        if model.y == "open_probability" and chosen and np.isfinite(values).all():
             _check_normalised(values, y, source, model.name)
         return (
             data[x].to_numpy(dtype=float),
