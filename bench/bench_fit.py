@@ -1,6 +1,8 @@
 """Fitting speed: a native 100-point I-V fit (target < 50 ms), a fit with ngspice in the
-loop of an HH channel's steady-state I-V (time and number of ngspice runs), and time-domain
-fits (``fit_transient``: a memristor's loop, target < 2 s; an hh-squid current clamp)."""
+loop of an HH channel's steady-state I-V (time and number of ngspice runs), time-domain fits
+(``fit_transient``: a memristor's loop, target < 2 s; an hh-squid current clamp), the measured
+OECT (``oect`` forward sweep, target < 0.2 s; ``bistable-oect`` both directions) and Hodgkin and
+Huxley's Fig. 6 sodium family (m^3 h per step; ``fit_hh_model``)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ def run() -> list[dict]:
     runs = (engine().runs - runs_before) // 4
     return [
         *_transient_fits(),
+        *_measured_fits(),
         {
             "benchmark": "native ohmic I-V fit, 100 points",
             "seconds": native,
@@ -114,5 +117,65 @@ def _transient_fits() -> list[dict]:
             "seconds": clamp_time,
             "note": f"{found['h'].nfev} native runs, {1e3 * clamp_time / found['h'].nfev:.0f} ms "
             "a run",
+        },
+    ]
+
+
+def _measured_fits() -> list[dict]:
+    """The fits of tests/test_oect.py and tests/test_hh1952_fig6.py on the measured data."""
+    import warnings
+
+    import devicekit as dk
+    from devicekit.errors import ConvergenceWarning
+
+    root = "measurements/"
+    oect = dk.load_measurement(root + "bongartz_oect_transfer.toml")
+    forward = oect[oect["sweep"] == "forward"]
+    sodium = dk.load_measurement(root + "hh1952_fig6_sodium.toml")
+    sodium["voltage"] = -0.065 + sodium["depolarization"]
+    start = {"m": 0.05293248525724958, "h": 0.5961207535084603}  # HH's m, h at -65 mV
+    held = {"m.alpha.midpoint": -0.04, "h.beta.midpoint": -0.035, "h.alpha.amplitude": 70.0,
+            "h.alpha.scale": -0.02}  # fmt: skip
+
+    def quiet(call):
+        def run():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)  # reported by the tests
+                call()
+
+        return run
+
+    transfer = median_seconds(quiet(lambda: dk.fit("oect", forward)), repeat=21, warmup=2)
+    loop = median_seconds(quiet(lambda: dk.fit("bistable-oect", oect)), repeat=5, warmup=1)
+    steps = median_seconds(
+        quiet(lambda: dk.fit_hh_kinetics(sodium, gates={"m": 3, "h": 1}, g_max=1200.0,
+                                         start=start, conductance="conductance_density")),
+        repeat=5, warmup=1,
+    )  # fmt: skip
+    model = median_seconds(
+        quiet(lambda: dk.fit_hh_model(sodium, "hh-squid:na", holding=-0.065, fixed=held,
+                                      conductance="conductance_density")),
+        repeat=5, warmup=1,
+    )  # fmt: skip
+    return [
+        {
+            "benchmark": "oect: measured forward transfer curve, 61 points",
+            "seconds": transfer,
+            "note": f"target < 0.2 s ({transfer / 0.2:.2f} of it)",
+        },
+        {
+            "benchmark": "bistable-oect: measured loop, both directions",
+            "seconds": loop,
+            "note": "",
+        },
+        {
+            "benchmark": "HH 1952 Fig. 6: m^3 h per step, 12 steps",
+            "seconds": steps,
+            "note": "g_max held; multistart per step",
+        },
+        {
+            "benchmark": "HH 1952 Fig. 6: fit_hh_model, g_max and 6 rate parameters",
+            "seconds": model,
+            "note": "",
         },
     ]

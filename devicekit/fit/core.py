@@ -103,6 +103,7 @@ def fit(
     initial: dict | None = None,
     fixed: dict | None = None,
     max_evaluations: int = 2000,
+    diff_step: float | None = None,
     **model_options,
 ) -> FitResult:
     """Fit a model to measured data.
@@ -122,6 +123,10 @@ def fit(
         Starting values replacing the model's data-driven guess.
     fixed : dict, optional
         Parameters held at the given values.
+    diff_step : float, optional
+        Relative step of the finite-difference Jacobian (scipy's ``diff_step``); default
+        scipy's, about 1.5e-8. A model evaluated by an ODE solver needs a step well above the
+        solver's relative tolerance, or the Jacobian sees the solver's error.
     **model_options
         Options of the model (``ghk``: ion, c_in, c_out, temperature, area).
 
@@ -208,7 +213,8 @@ def fit(
 
     minimizer = lmfit.Minimizer(residual, params, nan_policy="raise")
     try:
-        out = minimizer.minimize(method="least_squares", max_nfev=max_evaluations)
+        options = {} if diff_step is None else {"diff_step": diff_step}
+        out = minimizer.minimize(method="least_squares", max_nfev=max_evaluations, **options)
     except (ValueError, ArithmeticError) as error:
         raise FitError(f"fit of {model.name!r} failed: {error}; start: {start}") from None
     last = physical({k: v.value for k, v in out.params.items()})
@@ -297,7 +303,9 @@ def _result(model, out, xs, ys, scales, dataset, backend, nfev, columns=()) -> F
             "choose another model or check the columns (--x, --y)",
             result=result,
         )
-    for note in notes:  # a failed fit above says so once, without these details
+    # a failed fit above says so once, without these details; many notes are one warning
+    grouped = notes if len(notes) <= 3 else [f"{len(notes)} notes: " + "; ".join(notes)]
+    for note in grouped:
         warnings.warn(f"fit of {model.name!r}: {note}", ConvergenceWarning, stacklevel=3)
     return result
 

@@ -52,6 +52,7 @@ def fit_hh_model(
     time: str = "time",
     voltage: str = "voltage",
     conductance: str = "conductance",
+    max_evaluations: int = 20000,
 ):
     """Fit the rate forms of every gate of an HH channel to a family of clamp steps.
 
@@ -71,6 +72,8 @@ def fit_hh_model(
         [K], for the channel's Q10 factor; default the model's (``hh-squid``: 6.3 degC).
     fixed : dict, optional
         Parameters held at given values, by name (``m.beta.scale``, ``g_max``).
+    max_evaluations : int
+        Evaluations of the closed form before the fit gives up (each is cheap: no ODE).
 
     Returns
     -------
@@ -151,7 +154,7 @@ def fit_hh_model(
     held = dict(fixed or {})
     if g_max is not None:
         held.pop("g_max", None)
-    result = fit(model, (xs, ys), fixed=held)
+    result = fit(model, (xs, ys), fixed=held, max_evaluations=max_evaluations)
     result.fitted_channel = with_values(result.values)
     return result
 

@@ -43,6 +43,8 @@ CANONICAL_COLUMNS = {
     "gate_current": "current",
     "reversal_potential": "voltage",
     "temperature": "temperature",
+    # a clamp step given as its change from rest (Hodgkin and Huxley's "depolarization")
+    "depolarization": "voltage",
 }
 _ALIASES = {
     "v": "voltage",
