@@ -1,19 +1,22 @@
 """Analyses that :func:`devicekit.simulate` runs: operating point, DC sweep and transient.
 
-A transient's accuracy is chosen by a named preset, each measured against a tight scipy reference
-on hh-squid at 7, 10 and 20 uA/cm^2 (bench/bench_spice.py, results in bench/README.md):
+A transient's accuracy is chosen by a named preset. A preset is a fraction of the model's own
+fastest relevant time constant (:meth:`~devicekit.models.membrane.Membrane.time_scale`), rounded
+to one significant digit, so that a device of milliseconds is not stepped in microseconds, and a
+relative tolerance. Each was measured against a tight scipy reference on hh-squid at 7, 10 and
+20 uA/cm^2 (bench/bench_spice.py, results in bench/README.md), whose time scale is 0.111 ms:
 
-============  ===========  ======  ===========================================================
-preset        max step     reltol  largest spike-time error over 1 s (7 / 10 / 20 uA/cm^2)
-============  ===========  ======  ===========================================================
-accurate      10 us        1e-4    default: 0.0003 / 0.0014 / 0.0037 ms
-balanced      20 us        1e-4    0.015 / 0.012 / 0.010 ms, about twice as fast
-fast          40 us        1e-3    0.032 / 0.011 / 0.009 ms, about four times as fast
-============  ===========  ======  ===========================================================
+============  ========  ===============  ======  =============================================
+preset        fraction  hh-squid's step  reltol  largest spike-time error over 1 s (7/10/20)
+============  ========  ===============  ======  =============================================
+accurate      0.09      10 us            1e-4    default: 0.0003 / 0.0014 / 0.0037 ms
+balanced      0.18      20 us            1e-4    0.015 / 0.012 / 0.010 ms, about twice as fast
+fast          0.36      40 us            1e-3    0.032 / 0.011 / 0.009 ms, about four times as fast
+============  ========  ===============  ======  =============================================
 
 At reltol 1e-3 the error is set by Newton's tolerance and hardly depends on the step between 10
 and 40 us; at 1e-4 it is set by the step. ``max_step`` and ``reltol`` given explicitly override
-the preset.
+the preset. The frontier of every built-in is in bench/README.md.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ __all__ = [
     "Op",
     "Transient",
     "check_timeout",
+    "preset_step",
     "time_limit",
 ]
 
@@ -42,12 +46,19 @@ MAX_STEPS = 1e8
 #: the most voltages a DC sweep may have
 MAX_DC_POINTS = 1_000_000
 
-#: preset name -> (max step [s], reltol)
+#: preset name -> (largest step as a fraction of the model's time scale, reltol)
 PRESETS: dict[str, tuple[float, float]] = {
-    "accurate": (10e-6, 1e-4),
-    "balanced": (20e-6, 1e-4),
-    "fast": (40e-6, 1e-3),
+    "accurate": (0.09, 1e-4),
+    "balanced": (0.18, 1e-4),
+    "fast": (0.36, 1e-3),
 }
+
+
+def preset_step(preset: str, time_scale: float) -> float:
+    """A preset's largest step [s] for a model of this time scale [s], rounded to one
+    significant digit (hh-squid's 0.111 ms gives 10, 20 and 40 us)."""
+    fraction = PRESETS[preset][0]
+    return float(f"{fraction * time_scale:.0e}")
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,8 @@ class Transient:
     tstop : float
         End time [s].
     preset : str
-        ``accurate`` (default), ``balanced`` or ``fast``; see the module docstring.
+        ``accurate`` (default), ``balanced`` or ``fast``: a fraction of the model's fastest
+        time constant as the largest step, and a tolerance; see the module docstring.
     max_step, reltol : float, optional
         Override the preset's largest internal step [s] and relative tolerance.
     sample : float, optional
@@ -132,19 +144,25 @@ class Transient:
             raise InvalidInput(f"reltol = {self.reltol!r} must be between 1e-9 and 1e-2")
         if self.sample is not None and not (np.isfinite(self.sample) and self.sample > 0):
             raise InvalidInput(f"sample = {self.sample!r} s must be > 0")
-        step = self.settings[0]
-        if self.tstop / step > MAX_STEPS or (self.sample and self.tstop / self.sample > MAX_STEPS):
+        for step in (self.max_step, self.sample):
+            if step is not None:
+                self._check_steps(step)
+
+    def _check_steps(self, step: float) -> None:
+        if self.tstop / step > MAX_STEPS:
             raise InvalidInput(
-                f"tstop = {self.tstop:g} s at steps of {min(step, self.sample or step):g} s is "
-                f"{self.tstop / min(step, self.sample or step):.3g} steps, more than the limit "
-                f"of {MAX_STEPS:.0e}; shorten tstop or give a larger max_step"
+                f"tstop = {self.tstop:g} s at steps of {step:g} s is {self.tstop / step:.3g} "
+                f"steps, more than the limit of {MAX_STEPS:.0e}; shorten tstop or give a "
+                "larger max_step"
             )
 
-    @property
-    def settings(self) -> tuple[float, float]:
-        """(max step [s], reltol) after applying overrides."""
-        step, reltol = PRESETS[self.preset]
-        return (self.max_step or step, self.reltol or reltol)
+    def settings(self, time_scale: float) -> tuple[float, float]:
+        """(max step [s], reltol) for a model of this time scale [s] (its fastest relevant
+        time constant), after applying overrides; the step is at most tstop."""
+        _, reltol = PRESETS[self.preset]
+        step = self.max_step or min(preset_step(self.preset, time_scale), self.tstop)
+        self._check_steps(step)
+        return (step, self.reltol or reltol)
 
 
 def check_timeout(timeout) -> None:

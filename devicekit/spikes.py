@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from devicekit.analyses import PRESETS, Transient
+from devicekit.analyses import Transient
 from devicekit.crossings import spike_times
 from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
@@ -190,8 +190,8 @@ def find_threshold(
     backend, preset : str
         Passed to :func:`devicekit.simulate`.
     max_step : float, optional
-        Overrides the preset's step. Default: the preset's, or 1/25 of the model's fastest time
-        constant if that is longer (a device of milliseconds is not stepped in microseconds).
+        Overrides the preset's step (a fraction of the model's fastest time constant, so that a
+        device of milliseconds is not stepped in microseconds).
     spike_threshold : float
         Voltage [V] whose upward crossing counts as a spike (0 V for neurons in mV ranges).
     progress : bool
@@ -217,10 +217,6 @@ def find_threshold(
             if width is None
             else delay + width + 5 * scales["slowest"]
         )
-    if max_step is None:
-        step = PRESETS[preset][0] if preset in PRESETS else None
-        if step is not None and scales["fastest"] / 25 > step:
-            max_step = min(scales["fastest"] / 25, duration)
     fires = _criterion(kind, duration)
 
     def response(amplitude):

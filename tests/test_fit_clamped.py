@@ -10,14 +10,14 @@ from devicekit.models.stimuli import Pulse, SineClamp, VoltageClamp
 from devicekit.native import integrate
 
 LOOP = SineClamp(1.5, 19.098593171027442)  # the memristor's loop of tests/test_fit_transient.py
+STEPS = VoltageClamp(-0.065, times=(0.001, 0.006), levels=(0.0, -0.08), edge=1e-9)
 
 
 @pytest.mark.parametrize(
     ("name", "clamp", "tstop"),
     [
         ("conical-memristor", LOOP, 0.1047),
-        ("hh-squid", VoltageClamp(-0.065, times=(0.001, 0.006), levels=(0.0, -0.08),
-                                  edge=1e-9), 0.01),  # fmt: skip
+        ("hh-squid", STEPS, 0.01),
         ("iontronic-neuron", LOOP, 0.1047),
     ],
 )

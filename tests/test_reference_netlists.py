@@ -10,6 +10,7 @@ import pytest
 
 from devicekit import simulate
 from devicekit.spice.engine import engine
+from devicekit.spice.rawfile import read_rawfile
 from devicekit.spice.reference import REFERENCE_RUNS, reference_files
 
 FOLDER = Path(__file__).resolve().parents[1] / "netlists"
@@ -33,7 +34,11 @@ def test_runs_in_ngspice_batch_mode(model, tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "error" not in (result.stdout + result.stderr).lower()
-    assert raw.stat().st_size > 10_000  # a rawfile with the transient in it
+    # a rawfile with the whole transient in it, at least one point per preset step
+    data = read_rawfile(raw)
+    _, duration = REFERENCE_RUNS[model]
+    assert data["time"][-1] == pytest.approx(duration, rel=1e-9)
+    assert data["time"].size > 100
 
 
 @pytest.mark.parametrize("model", sorted(REFERENCE_RUNS))

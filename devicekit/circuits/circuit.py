@@ -25,7 +25,7 @@ from devicekit.circuits.elements import ELEMENTS
 from devicekit.circuits.synapses import PRESETS, ChemicalSynapse, iontronic_synapse
 from devicekit.errors import InvalidInput
 from devicekit.models.cards import load_model
-from devicekit.models.membrane import Membrane
+from devicekit.models.membrane import HH_TIME_SCALE, Membrane
 from devicekit.models.paths import apply_values
 
 __all__ = ["Circuit", "Instance"]
@@ -131,6 +131,14 @@ class Circuit:
         return (
             f"Circuit({self.name!r}, {len(self.instances)} instances, nodes {sorted(self.nodes)})"
         )
+
+    def time_scale(self) -> float:
+        """The fastest relevant time constant [s] of the circuit's membranes (the shortest of
+        their :meth:`~devicekit.models.membrane.Membrane.time_scale`), which sets the steps of
+        the transient presets; hh-squid's for a circuit without membranes."""
+        scales = [i.device.time_scale() for i in self.instances.values()
+                  if isinstance(i.device, Membrane)]  # fmt: skip
+        return min(scales, default=HH_TIME_SCALE)
 
     def __eq__(self, other) -> bool:
         return (

@@ -94,7 +94,7 @@ def circuit_netlist(
             lines.append(device.spice(name, nodes, tstop))
             if instance.kind == "vsource":
                 columns[f"i(v{name})".lower()] = f"i({name})"
-    step, reltol = analysis.settings
+    step, reltol = analysis.settings(circuit.time_scale())
     membranes = [i.device for i in circuit.instances.values() if isinstance(i.device, Membrane)]
     if uic:  # states are the instance subcircuits' nodes: v(x<instance>.<state>)
         held = [f"{k if k.startswith('v(') else 'v(x' + k + ')'}={num(v)}" for k, v in uic.items()]

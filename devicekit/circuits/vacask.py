@@ -127,7 +127,7 @@ def vacask_netlist(
                 f"capacitors and sources; a {instance.kind} is not in it yet (run in ngspice: "
                 "backend='spice')"
             )
-    step, reltol = analysis.settings
+    step, reltol = analysis.settings(circuit.time_scale())
     start = _start(circuit)
     saves = " ".join(f"i(vsense_{i.name})" for i in circuit.instances.values()
                      if isinstance(i.device, Membrane)

@@ -280,6 +280,11 @@ BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
 }
 
 
+#: the built-in models made so far: a Membrane is immutable, so one object serves every call,
+#: and what it has worked out once (its equations, rest and time scale) is not worked out again
+_MADE: dict = {}
+
+
 def builtin_model(name: str):
     try:
         factory = BUILTIN_MODELS[name][0]
@@ -288,4 +293,6 @@ def builtin_model(name: str):
             f"unknown model {name!r}; built-in models: {', '.join(BUILTIN_MODELS)}, or give the "
             "path of a model card (.toml)"
         ) from None
-    return factory()
+    if name not in _MADE:
+        _MADE[name] = factory()
+    return _MADE[name]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -165,7 +164,7 @@ class Membrane:
 
     def __getstate__(self):
         # mappingproxy cannot be pickled; sweeps send membranes to worker processes
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_definition", "_equations")}
+        state = {k: v for k, v in self.__dict__.items() if k != "_cache"}
         state["inside"], state["outside"] = dict(self.inside), dict(self.outside)
         return state
 
@@ -212,21 +211,33 @@ class Membrane:
         return out
 
     def with_stimuli(self, *stimuli) -> Membrane:
-        """A copy with these stimuli instead of the default ones."""
-        return replace(self, stimuli=tuple(stimuli))
+        """A copy with these stimuli instead of the default ones. What does not depend on the
+        stimuli (the equations, the rest, the time scale) is shared with it, worked out once
+        for both."""
+        copy = replace(self, stimuli=tuple(stimuli))
+        copy.__dict__["_cache"] = self.__dict__.setdefault("_cache", {})
+        return copy
 
-    @cached_property
+    def _shared(self, name: str, compute):
+        """A value worked out once for this model and every copy of it with other stimuli (a
+        Membrane is immutable; a failed computation is not kept)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        if name not in cache:
+            cache[name] = compute()
+        return cache[name]
+
+    @property
     def _definition(self):
-        return define(self)
+        return self._shared("definition", lambda: define(self))
 
     def definition(self):
         """The parametric definition (:class:`~devicekit.models.definition.Definition`): the
         equations over parameter symbols, which every backend prints."""
         return self._definition
 
-    @cached_property
+    @property
     def _equations(self) -> MembraneEquations:
-        return self._definition.bind()
+        return self._shared("equations", lambda: self._definition.bind())
 
     def equations(self) -> MembraneEquations:
         """The equations with the parameter values bound (numbers in the trees)."""
@@ -238,10 +249,9 @@ class Membrane:
         (with its Q10 factor) between the most negative and the most positive battery, where a
         spike runs (+-100 mV around a single battery). hh-squid: 0.111 ms (tau_m at +50 mV);
         the iontronic neuron: 8.3 ms. A model without gates takes hh-squid's."""
-        return self._time_scale
+        return self._shared("time_scale", self._fastest_time_constant)
 
-    @cached_property
-    def _time_scale(self) -> float:
+    def _fastest_time_constant(self) -> float:
         batteries = [b for b in self.equations().batteries.values() if np.isfinite(b)]
         low, high = (min(batteries), max(batteries)) if batteries else (-0.1, 0.05)
         if high - low < 1e-3:
@@ -296,7 +306,10 @@ class Membrane:
         """Rest without stimulus: V where the steady-state ionic current is zero, with the gates
         at their steady state. The search spans the channels' batteries (a rest lies between
         the extreme reversal potentials), and picks the most negative stable root
-        (dI/dV > 0)."""
+        (dI/dV > 0). Computed once per model (a new dict each call)."""
+        return dict(self._shared("rest", self._rest))
+
+    def _rest(self) -> dict[str, float]:
 
         eq = self.equations()
         substitute = {s: eq.steady_states[s] for s in eq.states}
@@ -397,6 +410,9 @@ def _bisect_rising(function, low, high, xtol: float = 1e-15, rtol: float = 1e-15
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         f_low = np.asarray(function(low), dtype=float) * np.ones_like(low)
         f_high = np.asarray(function(high), dtype=float) * np.ones_like(high)
+        # NaN counts as above (the bracket shrinks left), by bisection while it lasts
+        f_low = np.where(np.isnan(f_low), np.inf, f_low)
+        f_high = np.where(np.isnan(f_high), np.inf, f_high)
         kept = np.zeros(low.shape)  # +1: the low end was kept last time, -1: the high end
         for _ in range(400):  # far more than bisection's 60 halvings of a double
             active = (high - low > tolerance) & (f_low < 0) & (f_high > 0)

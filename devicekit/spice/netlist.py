@@ -149,7 +149,7 @@ def testbench(model, analysis, formulation: Formulation | None = None) -> Testbe
     lines.append(_nodeset(model, sub, clamp_voltage))
     expect = None
     if isinstance(analysis, Transient):
-        max_step, reltol = analysis.settings
+        max_step, reltol = analysis.settings(model.time_scale())
         lines += [
             f".options reltol={num(reltol)}{pool_tolerance([model])}",
             f".save {save}",
