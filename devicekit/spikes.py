@@ -19,6 +19,8 @@ from devicekit.expr import evaluate
 from devicekit.models.kinetics import V
 from devicekit.models.stimuli import Pulse
 from devicekit.simulation import as_membrane, simulate
+from devicekit.spice.engine import engine
+from devicekit.spice.netlist import testbench
 
 __all__ = [
     "SpikeSummary",
@@ -100,6 +102,35 @@ def _step_response(
     return summarize(frame, threshold)
 
 
+def _fires_once(model, amplitude, duration, preset, width, delay, threshold, max_step,
+                scales) -> SpikeSummary:  # fmt: skip
+    """The step (or pulse) response in ngspice for a single-spike test, ended as soon as its
+    answer is known: at the first upward crossing of ``threshold`` (ngspice ``stop when``), or
+    once V has settled after the stimulus, which an autonomous model then keeps (its range
+    over the last two slowest time constants below 1e-5 of its batteries' spread)."""
+    import pandas as pd
+
+    model = as_membrane(model)
+    membrane = model.with_stimuli(Pulse(amplitude, delay=delay, width=width,
+                                        per_area=model.per_area))  # fmt: skip
+    bench = testbench(membrane, Transient(duration, preset=preset, max_step=max_step))
+    window = 2.0 * scales["slowest"]
+    quiet = 1e-5 * scales["voltage_spread"]
+    after = delay + (width or 0.0) + window
+
+    def settled(vectors) -> bool:
+        t, v = vectors["time"], vectors["v(vm)"]
+        if t.size < 2 or t[-1] < after:
+            return False
+        return bool(np.ptp(v[t >= t[-1] - window]) < quiet)
+
+    run = engine().run(bench.text, ["time", "v(vm)"], expect_until=duration,
+                       stop_when=f"v(vm) > {threshold!r}", check_every=window,
+                       settled=settled)  # fmt: skip
+    frame = pd.DataFrame({"v": run.vectors["v(vm)"]}, index=pd.Index(run.vectors["time"]))
+    return summarize(frame, threshold)
+
+
 def _criterion(kind: str, duration: float):
     if kind == "single":
         return lambda s: s.count >= 1
@@ -122,7 +153,8 @@ def model_scales(model) -> dict[str, float]:
     * ``current_density`` [A/m^2]: the sum of the channels' largest conductances times the
       spread of their batteries (plus 100 mV), a current that certainly drives the membrane;
     * ``fastest`` and ``slowest`` [s]: the shortest and longest time constant of the gates at
-      rest (1 ms for a model without gates).
+      rest (1 ms for a model without gates);
+    * ``voltage_spread`` [V]: the spread of the batteries plus 100 mV.
     """
 
     membrane = as_membrane(model)
@@ -144,6 +176,7 @@ def model_scales(model) -> dict[str, float]:
         "current_density": conductance * spread if conductance > 0 else 1.0,
         "fastest": min(taus),
         "slowest": max(taus),
+        "voltage_spread": spread,
     }
 
 
@@ -220,6 +253,9 @@ def find_threshold(
     fires = _criterion(kind, duration)
 
     def response(amplitude):
+        if kind == "single" and backend == "spice":  # ends at the spike, or once settled
+            return _fires_once(model, amplitude, duration, preset, width, delay,
+                               spike_threshold, max_step, scales)  # fmt: skip
         return _step_response(
             model, amplitude, duration, backend, preset, width, delay, spike_threshold, max_step
         )

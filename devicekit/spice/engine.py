@@ -52,6 +52,8 @@ class SpiceRun:
     plot: str
     vectors: dict[str, np.ndarray]
     log: str
+    #: why a transient ended before its end: "condition" (stop_when) or "settled"; else None
+    stopped: str | None = None
 
 
 def _quiet_pyspice() -> None:
@@ -214,14 +216,15 @@ class NgspiceEngine:
                 return
             time.sleep(0.001)
 
-    def _run_background(self, timeout: float | None) -> float | None:
+    def _run_background(self, timeout: float | None, command: str = "bg_run") -> float | None:
         """Run the loaded circuit on ngspice's background thread and wait for it here, in
         Python, so that Ctrl-C (KeyboardInterrupt) and ``timeout`` can stop it. Returns the
-        elapsed time when the timeout ended the run, else None."""
+        elapsed time when the timeout ended the run, else None. ``bg_resume`` continues a run
+        that a ``stop when`` condition paused."""
         start = time.monotonic()
         done = self._instance()._bg_done
         done.clear()
-        self._command("bg_run")
+        self._command(command)
         pause = 0.0002  # short runs (~10 ms) are not slowed; long ones are polled every 20 ms
         try:
             while not done.wait(pause):
@@ -236,6 +239,53 @@ class NgspiceEngine:
             self._halt()
             raise
         return None
+
+    def _run_steered(self, timeout, stop_when, check_every, settled, vectors, before):
+        """(timed out after [s] or None, why it stopped early or None): the run, paused at
+        every checkpoint of simulated time to ask ``settled``, and ended where ``stop_when``
+        first holds. ngspice keeps a met ``stop when`` condition, so the conditions are
+        deleted and set again before each resume."""
+        start = time.monotonic()
+        checkpoint = check_every if settled is not None and check_every else None
+
+        def arm():
+            self._command("delete all")
+            if stop_when:
+                self._command(f"stop when {stop_when}")
+            if checkpoint is not None:
+                self._command(f"stop when time > {checkpoint!r}")
+
+        if stop_when is None and checkpoint is None:
+            return self._run_background(timeout), None
+        arm()
+        command = "bg_run"
+        try:
+            while True:
+                left = None if timeout is None else timeout - (time.monotonic() - start)
+                if left is not None and left <= 0:
+                    self._halt()
+                    return time.monotonic() - start, None
+                self._clear_output()
+                timed_out = self._run_background(left, command)
+                if timed_out is not None:
+                    return time.monotonic() - start, None
+                stdout, stderr = self._output()
+                met = [line for line in stdout + stderr if "condition met" in line]
+                if not met:
+                    return None, None  # ran to its end
+                if any("time >" not in " ".join(line.split()) for line in met):
+                    return None, "condition"  # stop_when held (not the checkpoint)
+                plot = self._current_plot()
+                if plot != before:
+                    names = vectors if vectors is not None else self._vector_names(plot)
+                    so_far = {name.lower(): self._vector(plot, name) for name in names}
+                    if settled(so_far):
+                        return None, "settled"
+                checkpoint += check_every
+                arm()
+                command = "bg_resume"
+        finally:
+            self._command("delete all")
 
     def _current_plot(self) -> str:
         shared = self._instance()
@@ -289,12 +339,22 @@ class NgspiceEngine:
         *,
         expect_until: float | None = None,
         timeout: float | None = None,
+        stop_when: str | None = None,
+        check_every: float | None = None,
+        settled=None,
     ) -> SpiceRun:
         """Load ``netlist`` (with its analysis line), run it, return the vectors.
 
         The analysis runs on ngspice's background thread while this thread waits, so that
         Ctrl-C stops it within milliseconds (``KeyboardInterrupt`` is raised here, and the
         engine stays usable) and ``timeout`` [s] bounds its wall-clock time.
+
+        A transient can end as soon as its answer is known: ``stop_when`` is an ngspice
+        condition (``"v(vm) > 0"``, a spike) that ends it where it first holds, and
+        ``settled``, a function of the vectors so far, is asked every ``check_every``
+        seconds of simulated time whether the rest can be skipped. ``SpiceRun.stopped`` then
+        says why it ended early (``"condition"`` or ``"settled"``), and ``expect_until`` is
+        not required of it.
 
         Raises
         ------
@@ -311,10 +371,12 @@ class NgspiceEngine:
             self._load(netlist)
             load_errors = self._errors()
             before = self._current_plot()
-            timed_out = None
+            timed_out, stopped = None, None
             if not load_errors:
                 try:
-                    timed_out = self._run_background(timeout)
+                    timed_out, stopped = self._run_steered(
+                        timeout, stop_when, check_every, settled, vectors, before
+                    )
                 except BaseException:
                     self.reset()
                     raise
@@ -347,7 +409,7 @@ class NgspiceEngine:
                             netlist=netlist,
                             log=log,
                         ) from None
-                if expect_until is not None:
+                if expect_until is not None and stopped is None:
                     time = data.get("time")
                     if time is None or time.size == 0 or time[-1] < expect_until * (1 - 1e-9):
                         reached = 0.0 if time is None or time.size == 0 else time[-1]
@@ -358,7 +420,7 @@ class NgspiceEngine:
                             log=log,
                         )
                 self.runs += 1
-                return SpiceRun(plot, data, log)
+                return SpiceRun(plot, data, log, stopped)
             finally:
                 if fatal:
                     self._restart()
