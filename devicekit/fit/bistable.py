@@ -34,9 +34,9 @@ fold, so the loop forms by itself, in ``SPICE_REGIONS`` regions at the spread's 
 from __future__ import annotations
 
 from dataclasses import replace
+from statistics import NormalDist
 
 import numpy as np
-from scipy import stats
 
 from devicekit.electrochem.constants import thermal_voltage
 from devicekit.errors import DataFormatError
@@ -270,7 +270,7 @@ def loop_in_spice(values: dict, x, rate: float = 1e5, period: float = 1.0) -> np
         f"vg g 0 PWL(0 {num(low)} {num(period / 2)} {num(high)} {num(period)} {num(low)})",
     ]
     starts, psis = [], []
-    quantiles = stats.norm.ppf((np.arange(SPICE_REGIONS) + 0.5) / SPICE_REGIONS)
+    quantiles = [NormalDist().inv_cdf((k + 0.5) / SPICE_REGIONS) for k in range(SPICE_REGIONS)]
     for i, node in enumerate(quantiles):
         v0 = values["v0"] + values["spread"] * float(node)
         psi0 = float(branch_doping(np.array([low]), np.array([True]), v0, beta, gamma)[0])
