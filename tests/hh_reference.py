@@ -72,3 +72,13 @@ def reference_spikes(amplitude: float = 10.0, tstop_ms: float = 1000.0) -> np.nd
         events=crossing,
     )
     return np.asarray(rest.t_events[0]) * 1e-3
+
+
+def m3h_step(t, params, start: dict, g_max: float):
+    """g(t) of an m^3 h conductance after a clamp step, each gate relaxing from its start:
+    params = (m_inf, tau_m, h_inf, tau_h) [1, s, 1, s] (Hodgkin and Huxley 1952, eq. 14-16),
+    written here apart from devicekit for the tests' independent fits."""
+    m_inf, tau_m, h_inf, tau_h = params
+    m = m_inf - (m_inf - start["m"]) * np.exp(-t / tau_m)
+    h = h_inf - (h_inf - start["h"]) * np.exp(-t / tau_h)
+    return g_max * m**3 * h

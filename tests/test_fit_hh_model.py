@@ -10,9 +10,9 @@ from scipy.optimize import least_squares
 
 import devicekit as dk
 from devicekit.errors import DataFormatError, InvalidInput
-from devicekit.fit.hh_model import FREE_FIELDS
 from devicekit.models.cards import load_model
-from tests.hh_reference import rates
+from tests.fitting_data import rate_values
+from tests.hh_reference import m3h_step, rates
 
 HOLDING = -0.065
 LEVELS = (-0.04, -0.02, 0.0, 0.02, 0.04, 0.06)  # depolarising steps [V]
@@ -42,13 +42,7 @@ def _sodium_traces(seed: int):
 
 
 def _truth(channel):
-    values = {"g_max": channel.conductance}
-    for gate in channel.gates:
-        for role in ("alpha", "beta"):
-            rate = getattr(gate, role)
-            for field in FREE_FIELDS[rate.form]:
-                values[f"{gate.name}.{role}.{field}"] = getattr(rate, field)
-    return values
+    return {"g_max": channel.conductance, **rate_values(channel)}
 
 
 def test_round_trip_recovers_hh_sodium_rates_within_three_standard_errors():
@@ -109,10 +103,7 @@ def test_two_gates_per_step_reach_each_steps_least_squares_optimum():
         t, g = trace["time"].to_numpy(), trace["conductance"].to_numpy()
 
         def model(p, t=t):
-            m_inf, tau_m, h_inf, tau_h = p
-            m = m_inf - (m_inf - start["m"]) * np.exp(-t / tau_m)
-            h = h_inf - (h_inf - start["h"]) * np.exp(-t / tau_h)
-            return 1200.0 * m**3 * h
+            return m3h_step(t, p, start, 1200.0)
 
         row = result.table.loc[level]
         ours = [row["m_inf"], row["tau_m"], row["h_inf"], row["tau_h"]]

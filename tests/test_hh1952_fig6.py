@@ -10,9 +10,9 @@ import pytest
 from scipy.optimize import least_squares
 
 import devicekit as dk
-from devicekit.fit.hh_model import FREE_FIELDS
 from devicekit.models.cards import load_model
-from tests.hh_reference import rates
+from tests.fitting_data import rate_values
+from tests.hh_reference import m3h_step, rates
 
 DATA = "measurements/hh1952_fig6_sodium.toml"
 HOLDING = -0.065  # rest in the modern convention of hh-squid (HH gave depolarisations from rest)
@@ -54,10 +54,7 @@ def test_m3h_per_step_reaches_the_least_squares_optimum_of_every_step():
         t, g = trace["time"].to_numpy(), trace["conductance_density"].to_numpy()
 
         def model(p, t=t):
-            m_inf, tau_m, h_inf, tau_h = p
-            m = m_inf - (m_inf - start["m"]) * np.exp(-t / tau_m)
-            h = h_inf - (h_inf - start["h"]) * np.exp(-t / tau_h)
-            return g_max * m**3 * h
+            return m3h_step(t, p, start, g_max)
 
         best = np.inf
         for p0 in product((0.2, 0.5, 0.9), (1e-4, 3e-4, 1e-3), (0.01, 0.3), (5e-4, 8e-3)):
@@ -70,16 +67,6 @@ def test_m3h_per_step_reaches_the_least_squares_optimum_of_every_step():
         assert ours <= best * (1 + 1e-6), (level, ours, best)
     # the large steps are well determined: tau_h there is 0.6 to 0.9 ms, HH's Table 2 range
     assert result.table.loc[0.0:, "tau_h"].between(4e-4, 1e-3).all()
-
-
-def _hh_rates(channel):
-    values = {}
-    for gate in channel.gates:
-        for role in ("alpha", "beta"):
-            rate = getattr(gate, role)
-            for field in FREE_FIELDS[rate.form]:
-                values[f"{gate.name}.{role}.{field}"] = getattr(rate, field)
-    return values
 
 
 def _rss_in_ngspice(result):
@@ -97,7 +84,7 @@ def test_fitted_rate_forms_beat_hh_own_rates_on_their_own_data():
     # (measured 1.77e4 against 4.98e4 (S/m^2)^2, 0.35x).
     data = _fig6()
     na = {c.name: c for c in load_model("hh-squid").channels}["na"]
-    hh_rates = _hh_rates(na)
+    hh_rates = rate_values(na)
     theirs = dk.fit_hh_model(data, "hh-squid:na", holding=HOLDING, fixed=hh_rates,
                              conductance="conductance_density")  # fmt: skip
     held = ("m.alpha.midpoint", "h.beta.midpoint", "h.alpha.amplitude", "h.alpha.scale")
