@@ -14,10 +14,12 @@ Both backends return a :class:`pandas.DataFrame` in SI units with the same named
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
-from devicekit.circuits import Circuit, simulate_circuit
+from devicekit.circuits import Circuit, CurrentSource, simulate_circuit
 from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
@@ -94,8 +96,9 @@ def simulate(
     stimuli : sequence, optional
         Stimuli replacing the model's own (see :mod:`devicekit.models.stimuli`).
     backend : str
-        ``spice`` (ngspice through PySpice, default) or ``native`` (scipy); circuits also
-        ``vacask`` (compiled devices in VACASK, the ``vacask`` extra).
+        ``spice`` (ngspice through PySpice, default), ``native`` (scipy), or ``vacask``
+        (compiled devices in VACASK, the ``vacask`` extra: transients of circuits, and of a
+        single model driven by currents).
     formulation : devicekit.spice.Formulation, optional
         How the SPICE netlist poses the equations (default: rates on nodes).
     timeout : float, optional
@@ -135,17 +138,14 @@ def simulate(
     if temperature is not None:
         membrane = apply_values(membrane, {"temperature": temperature})
     analysis = _analysis(analysis, analysis_options)
-    if backend == "vacask":
-        raise InvalidInput(
-            "the vacask backend runs circuits (dk.Circuit) for now; place the model in a "
-            "circuit, or use backend='spice' or 'native'"
-        )
-    if backend not in ("spice", "native"):
-        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice' or 'native'")
+    if backend not in ("spice", "native", "vacask"):
+        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice', 'native' or 'vacask'")
     check_timeout(timeout)
     membrane.check_time_constants()
     if backend == "spice":
         frame = _simulate_spice(membrane, analysis, formulation, timeout)
+    elif backend == "vacask":
+        frame = _simulate_vacask(membrane, analysis, timeout)
     else:
         frame = _simulate_native(membrane, analysis, timeout)
     frame.attrs.update(model=membrane.name, analysis=repr(analysis), backend=backend)
@@ -174,6 +174,34 @@ def _simulate_spice(membrane, analysis, formulation, timeout):
         frame = pd.DataFrame({k: [float(np.asarray(v)[0])] for k, v in data.items()})
     frame.attrs["netlist"] = bench.text
     return frame
+
+
+def _simulate_vacask(membrane, analysis, timeout):
+    """A transient of one model in VACASK: the model placed in a circuit between ``vm`` and
+    ground, each current stimulus a current source into ``vm`` (its Verilog-A compiled to OSDI
+    and cached by hash, as for circuits), with the columns of the other backends."""
+    if not isinstance(analysis, Transient):
+        raise InvalidInput(
+            f"the vacask backend runs transients of a single model for now, not {analysis.kind}; "
+            "use backend='spice' (or 'native') for an operating point or a DC sweep"
+        )
+    if any(s.is_clamp for s in membrane.stimuli) or membrane.pools:
+        raise InvalidInput(
+            f"the vacask backend does not run {membrane.name!r}: a voltage clamp or ion pools "
+            "are not in its single-model path yet; use backend='spice' or 'native'"
+        )
+    circuit = Circuit(f"{membrane.name}-vacask"[:64])
+    circuit.add("cell", membrane.with_stimuli(), ("vm", "0"))
+    for i, stimulus in enumerate(membrane.stimuli):
+        scale = membrane.area if stimulus.per_area else 1.0
+        amps = replace(stimulus, amplitude=stimulus.amplitude * scale, per_area=False)
+        circuit.add(f"stim{i}", CurrentSource(amps), ("0", "vm"))
+    frame = simulate_circuit(circuit, analysis, backend="vacask", timeout=timeout)
+    columns = {"v(vm)": "v", **{c: c.partition(".")[2] for c in frame if c.startswith("cell.")}}
+    out = frame[list(columns)].rename(columns=columns)
+    out["stimulus"] = _stimulus_current(membrane, out.index.to_numpy())
+    out.attrs.update(frame.attrs)
+    return out
 
 
 def _stimulus_current(membrane, time):
