@@ -193,15 +193,28 @@ def _simulate_vacask(membrane, analysis, timeout):
     circuit = Circuit(f"{membrane.name}-vacask"[:64])
     circuit.add("cell", membrane.with_stimuli(), ("vm", "0"))
     for i, stimulus in enumerate(membrane.stimuli):
-        scale = membrane.area if stimulus.per_area else 1.0
-        amps = replace(stimulus, amplitude=stimulus.amplitude * scale, per_area=False)
-        circuit.add(f"stim{i}", CurrentSource(amps), ("0", "vm"))
+        circuit.add(f"stim{i}", CurrentSource(_in_amperes(stimulus, membrane.area)), ("0", "vm"))
     frame = simulate_circuit(circuit, analysis, backend="vacask", timeout=timeout)
     columns = {"v(vm)": "v", **{c: c.partition(".")[2] for c in frame if c.startswith("cell.")}}
     out = frame[list(columns)].rename(columns=columns)
     out["stimulus"] = _stimulus_current(membrane, out.index.to_numpy())
     out.attrs.update(frame.attrs)
     return out
+
+
+def _in_amperes(stimulus, area: float):
+    """A current stimulus in amperes: a per-area one's currents (amplitude, offset, the
+    amplitudes of a step train) times the area."""
+    if not stimulus.per_area:
+        return stimulus
+    scaled = {}
+    for name in ("amplitude", "offset", "amplitudes"):
+        value = getattr(stimulus, name, None)
+        if isinstance(value, tuple):
+            scaled[name] = tuple(a * area for a in value)
+        elif value is not None:
+            scaled[name] = value * area
+    return replace(stimulus, per_area=False, **scaled)
 
 
 def _stimulus_current(membrane, time):
