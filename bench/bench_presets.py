@@ -102,18 +102,22 @@ def run() -> list[dict]:
     for name, kwargs, target in (
         ("hh-squid", {}, 2.0),
         ("iontronic-neuron", {"width": 0.02}, 3.0),
+        ("iontronic-neuron", {"width": 0.02, "backend": "vacask"}, 3.0),
     ):
+        find_threshold(name, **kwargs)  # warm: the engine loaded, the OSDI compiled and cached
         times, found = [], None
         for _ in range(3):
             start = time.perf_counter()
             found = find_threshold(name, **kwargs)
             times.append(time.perf_counter() - start)
         seconds = float(np.median(times))
+        how = " (20 ms pulse)" if "width" in kwargs else ""
+        how += ", vacask" if kwargs.get("backend") == "vacask" else ""
         rows.append(
             {
-                "benchmark": f"find_threshold {name} single{' (20 ms pulse)' if kwargs else ''}",
+                "benchmark": f"find_threshold {name} single{how}",
                 "seconds": seconds,
-                "note": f"{found:.6g}; target <= {target:g} s (x{seconds / target:.2f} of it)",
+                "note": f"{found:.16g}; target <= {target:g} s (x{seconds / target:.2f} of it)",
             }
         )
     return rows
