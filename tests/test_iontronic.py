@@ -181,6 +181,18 @@ def test_iontronic_neuron_is_all_or_none(neuron_threshold):
     assert all(p > 1.5 for p in peaks) and abs(peaks[0] - peaks[1]) < 0.05
 
 
+@pytest.mark.slow
+def test_the_threshold_search_gives_the_same_answer_in_vacask(neuron_threshold):
+    # the fixture's search (ngspice) run again with backend="vacask", each run the two cones'
+    # Verilog-A compiled to OSDI: the same threshold to the bisection's resolution (1e-3 g0)
+    model = dk.load_model("iontronic-neuron")
+    g0 = model.channels[0].conductance
+    found = dk.find_threshold(model, "single", low=0.0, high=2 * g0, resolution=1e-3 * g0,
+                              duration=0.5, width=20e-3, delay=5e-3, spike_threshold=0.5,
+                              max_step=1e-4, backend="vacask")  # fmt: skip
+    assert found == pytest.approx(neuron_threshold, abs=1e-3 * g0)
+
+
 def _circuit_run(amplitude, backend="spice"):
     from devicekit.circuits.builtin import iontronic_neuron_circuit
     from devicekit.models.stimuli import Pulse
