@@ -30,6 +30,7 @@ from itertools import pairwise
 import numpy as np
 
 from devicekit.expr import evaluate, symbols
+from devicekit.expr.functions import FUNCTIONS
 
 __all__ = ["clamped_response"]
 
@@ -110,9 +111,7 @@ def _march(eq, clamp, grid, first):
         if not np.all(np.abs(values[:, 2] - (a + _PROBES[2] * b)) <= 1e-9 * scale):
             return None
         z = b * h
-        small = np.abs(z) < 1e-8  # (e^z - 1)/z, stable at z -> 0
-        safe = np.where(small, 1.0, z)
-        phi = np.where(small, 1.0 + 0.5 * z, np.expm1(safe) / safe)
+        phi = _EXPREL(z)  # (e^z - 1)/z, the expressions' own stable form at z -> 0
         gain = 1.0 + z * phi  # = e^z
         drive = h * a * phi
         x = np.empty(grid.size)
@@ -125,3 +124,4 @@ def _march(eq, clamp, grid, first):
 
 
 _PROBES = np.array([0.0, 1.0, 0.375])
+_EXPREL = FUNCTIONS["exprel"].numpy
