@@ -180,6 +180,42 @@ def _simulate_vacask(membrane, analysis, timeout):
     """A transient of one model in VACASK: the model placed in a circuit between ``vm`` and
     ground, each current stimulus a current source into ``vm`` (its Verilog-A compiled to OSDI
     and cached by hash, as for circuits), with the columns of the other backends."""
+    return simulate_vacask_batch([membrane], analysis, timeout)[0]
+
+
+def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
+    """Transients of several models in one VACASK run, one frame per model with the columns
+    of :func:`simulate`.
+
+    The models share nothing but the run: each sits between its own node and ground with its
+    own stimuli (model ``k`` as instance ``cell<k>`` on node ``vm<k>``; a single model as
+    ``cell`` on ``vm``), and models of one structure share one compiled OSDI module. This is
+    how a sweep pays VACASK's start-up once for many points; the step is the shortest the
+    models' time scales ask for. ``timeout`` [s] bounds the whole run."""
+    for membrane in membranes:
+        _check_vacask(membrane, analysis)
+    single = len(membranes) == 1
+    circuit = Circuit(f"{membranes[0].name}-vacask{'' if single else '-batch'}"[:64])
+    names = [("cell", "vm")] if single else [(f"cell{k}", f"vm{k}") for k in range(len(membranes))]
+    for (cell, node), membrane in zip(names, membranes, strict=True):
+        circuit.add(cell, membrane.with_stimuli(), (node, "0"))
+        for i, stimulus in enumerate(membrane.stimuli):
+            source = CurrentSource(_in_amperes(stimulus, membrane.area))
+            circuit.add(f"{cell}_stim{i}" if not single else f"stim{i}", source, ("0", node))
+    frame = simulate_circuit(circuit, analysis, backend="vacask", timeout=timeout)
+    frames = []
+    for (cell, node), membrane in zip(names, membranes, strict=True):
+        prefix = f"{cell}."
+        columns = {f"v({node})": "v"}
+        columns.update({c: c[len(prefix) :] for c in frame if c.startswith(prefix)})
+        out = frame[list(columns)].rename(columns=columns)
+        out["stimulus"] = _stimulus_current(membrane, out.index.to_numpy())
+        out.attrs.update(frame.attrs)
+        frames.append(out)
+    return frames
+
+
+def _check_vacask(membrane, analysis) -> None:
     if not isinstance(analysis, Transient):
         raise InvalidInput(
             f"the vacask backend runs transients of a single model for now, not {analysis.kind}; "
@@ -190,16 +226,6 @@ def _simulate_vacask(membrane, analysis, timeout):
             f"the vacask backend does not run {membrane.name!r}: a voltage clamp or ion pools "
             "are not in its single-model path yet; use backend='spice' or 'native'"
         )
-    circuit = Circuit(f"{membrane.name}-vacask"[:64])
-    circuit.add("cell", membrane.with_stimuli(), ("vm", "0"))
-    for i, stimulus in enumerate(membrane.stimuli):
-        circuit.add(f"stim{i}", CurrentSource(_in_amperes(stimulus, membrane.area)), ("0", "vm"))
-    frame = simulate_circuit(circuit, analysis, backend="vacask", timeout=timeout)
-    columns = {"v(vm)": "v", **{c: c.partition(".")[2] for c in frame if c.startswith("cell.")}}
-    out = frame[list(columns)].rename(columns=columns)
-    out["stimulus"] = _stimulus_current(membrane, out.index.to_numpy())
-    out.attrs.update(frame.attrs)
-    return out
 
 
 def _in_amperes(stimulus, area: float):

@@ -190,7 +190,13 @@ def register(commands, formatter) -> None:
         help="measures: spike_count, rate_hz, first_spike_s, peak_v, rest_v, v_final (tran); "
         "v, current_a (op); iv (dc)",
     )
-    p.add_argument("--backend", choices=["spice", "native"], default="spice", help="default spice")
+    p.add_argument(
+        "--backend",
+        choices=["spice", "native", "vacask"],
+        default="spice",
+        help="spice (ngspice, default), native (scipy), or vacask (compiled devices, up to 25 "
+        "points per VACASK run; transients under current stimuli)",
+    )
     p.add_argument(
         "--workers", type=int, metavar="N", help="local worker processes (default: CPUs)"
     )

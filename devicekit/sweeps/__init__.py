@@ -28,8 +28,9 @@ from devicekit.analyses import check_timeout
 from devicekit.errors import InvalidInput, SweepError
 from devicekit.io import check_outputs, input_files, same_file, write_bytes_atomic
 from devicekit.simulation import _analysis, as_membrane
+from devicekit.sweeps.checkpoint import Checkpoint
 from devicekit.sweeps.measures import check_measures
-from devicekit.sweeps.runner import Checkpoint, SweepSpec, connect_scheduler, run_points
+from devicekit.sweeps.runner import SweepSpec, connect_scheduler, run_points
 from devicekit.sweeps.space import (
     LogNormal,
     Normal,
@@ -103,7 +104,9 @@ def sweep(
         Monte Carlo: the number of draws and the seed of ``numpy.random.default_rng``. Draws are
         made here, before any worker starts, so the points do not depend on the workers.
     backend : str
-        ``spice`` (ngspice, default) or ``native`` (scipy).
+        ``spice`` (ngspice, default), ``native`` (scipy), or ``vacask`` (compiled devices,
+        transients under current stimuli: up to 25 points run together in one VACASK
+        netlist, so its start-up is paid once per batch rather than per point).
     workers : int, optional
         Local worker processes, each with its own ngspice (default: the number of CPUs);
         0 runs every point in this process.
@@ -141,8 +144,8 @@ def sweep(
     if stimuli is not None:
         membrane = membrane.with_stimuli(*stimuli)
     analysis = _analysis(analysis, analysis_options)
-    if backend not in ("spice", "native"):
-        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice' or 'native'")
+    if backend not in ("spice", "native", "vacask"):
+        raise InvalidInput(f"backend {backend!r} is unknown; choose 'spice', 'native' or 'vacask'")
     measures = check_measures(measures, analysis.kind)
     if not isinstance(parameters, dict):
         raise InvalidInput("parameters must be a dict: path -> values or distribution")

@@ -1,32 +1,28 @@
 """Running the points of a sweep: in this process, on local worker processes, or on Dask.
 
 The ngspice shared library is not re-entrant, so every worker is a process with its own ngspice;
-within one process a lock serialises the runs (a Dask worker may run several threads). Each
-finished point is appended to a checkpoint file (one JSON line, flushed and fsync'ed) before the
-next one is counted, so an interrupted sweep loses only the points that were running.
+within one process a lock serialises the runs (a Dask worker may run several threads). With
+the vacask backend a task is a batch of points run as one netlist (:func:`evaluate_batch`).
+Each finished point goes to the caller as it arrives, which appends it to the checkpoint
+(:mod:`devicekit.sweeps.checkpoint`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
-import stat
 import threading
 import time
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
-from devicekit.errors import CheckpointWarning, DataFormatError, InvalidInput, SweepError
-from devicekit.simulation import simulate
+from devicekit.errors import InvalidInput, SweepError
+from devicekit.simulation import simulate, simulate_vacask_batch
 from devicekit.sweeps.measures import measure
 from devicekit.sweeps.space import apply_values
 
-__all__ = ["Checkpoint", "SweepSpec", "evaluate_point", "run_points"]
+__all__ = ["SweepSpec", "batches", "evaluate_batch", "evaluate_point", "run_points"]
 
-CHECKPOINT_FORMAT = "devicekit-sweep-checkpoint"
 _ENGINE_LOCK = threading.Lock()
 
 
@@ -69,194 +65,58 @@ def evaluate_point(spec: SweepSpec, index: int, values: dict) -> dict:
             frame = simulate(model, spec.analysis, backend=spec.backend, timeout=spec.timeout)
         rows, error = measure(frame, spec.measures), None
     except Exception as exc:  # recorded per point, by design: the sweep goes on
-        rows, error = [], f"{type(exc).__name__}: {' '.join(str(exc).split())}"
-    return {
-        "point": int(index),
-        "rows": rows,
-        "error": error,
-        "seconds": time.perf_counter() - start,
-        "pid": os.getpid(),
-    }
+        rows, error = [], exc
+    return _record(index, rows, error, time.perf_counter() - start)
 
 
-# ------------------------------------------------------------------------------- checkpoint
-class Checkpoint:
-    """An append-only JSON-lines file: a header naming the sweep, then one record per point."""
-
-    def __init__(self, path: Path, handle):
-        self.path = path
-        self._handle = handle
-
-    @classmethod
-    def open(cls, path, fingerprint: str, total: int, *, resume: bool, force: bool):
-        """Open for appending, under an exclusive lock held until :meth:`close`; return the
-        checkpoint and the records already in it. A second sweep on the same checkpoint
-        (a plain run, ``resume`` or ``force``) is refused while this one runs."""
-        path = Path(path)
-        existed = path.exists()
-        if existed and not resume and not force:
-            raise InvalidInput(
-                f"{str(path)!r} holds an unfinished sweep; add --resume (resume=True) to "
-                "finish it, or --force to start over"
-            )
-        if not path.parent.is_dir():
-            raise InvalidInput(f"folder {str(path.parent)!r} does not exist; create it first")
-        handle = _open_locked(path)  # locked before anything is read or truncated
+def evaluate_batch(spec: SweepSpec, batch: list) -> list[dict]:
+    """Run a batch of ``(index, values)`` points in one simulator run (the vacask backend:
+    every point's model in one netlist, VACASK started once), one record per point. A point
+    whose values cannot be applied is recorded as failed on its own; if the shared run fails,
+    every point is run alone, so that each gets its own result or its own error."""
+    if spec.backend != "vacask" or len(batch) == 1:
+        return [evaluate_point(spec, index, values) for index, values in batch]
+    start = time.perf_counter()
+    records, models = [], []
+    for index, values in batch:
         try:
-            if existed and resume:
-                records, good_bytes, damaged = _read_records(handle, path, fingerprint, total)
-                checkpoint = cls(path, handle)
-                if damaged:  # rewrite in place, under the lock: header and the good records
-                    checkpoint._rewrite(fingerprint, total, records)
-                else:
-                    handle.truncate(good_bytes)  # drop a line torn by a crash mid-write
-                    handle.seek(good_bytes)
-                return checkpoint, records
-            handle.truncate(0)
-            checkpoint = cls(path, handle)
-            checkpoint._write(_header(fingerprint, total))
-            return checkpoint, {}
-        except BaseException:
-            handle.close()
-            raise
-
-    def _rewrite(self, fingerprint: str, total: int, records: dict) -> None:
-        self._handle.seek(0)
-        self._handle.truncate(0)
-        self._write(_header(fingerprint, total))
-        for index in sorted(records):
-            self._write(records[index])
-
-    def remove(self) -> None:
-        """Delete the checkpoint (the sweep is complete), still under its lock."""
-        self.path.unlink(missing_ok=True)
-
-    def append(self, record: dict) -> None:
-        self._write(record)
-
-    def _write(self, data: dict) -> None:
-        line = json.dumps(data, allow_nan=True, separators=(",", ":")) + "\n"
-        data = memoryview(line.encode())
-        try:
-            while data:  # unbuffered: a failed write leaves nothing behind to flush at close
-                data = data[self._handle.write(data) :]
-            os.fsync(self._handle.fileno())
-        except OSError as error:
-            raise SweepError(
-                f"cannot write the checkpoint {str(self.path)!r}: {error.strerror}; free space "
-                "or choose another output folder, then run again with --resume",
-                checkpoint=self.path,
-            ) from None
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def _header(fingerprint: str, total: int) -> dict:
-    return {
-        "format": CHECKPOINT_FORMAT,
-        "version": 1,
-        "fingerprint": fingerprint,
-        "points": total,
-    }
-
-
-def _open_locked(path: Path):
-    """Open (creating) the checkpoint for reading and writing, unbuffered, and take an
-    exclusive lock on it, or refuse at once when another sweep holds it."""
+            models.append((index, apply_values(spec.membrane, values)))
+        except Exception as exc:  # recorded per point, by design: the sweep goes on
+            records.append(_record(index, [], exc, 0.0))
+    if not models:
+        return records
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOCTTY, 0o644)
-    except OSError as error:
-        raise SweepError(
-            f"cannot write the checkpoint {str(path)!r}: {error.strerror}; choose a writable "
-            "output folder",
-            checkpoint=path,
-        ) from None
-    handle = open(descriptor, "r+b", buffering=0)  # noqa: SIM115 - closed by Checkpoint.close
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise InvalidInput(
-            f"{str(path)!r} is in use by another sweep that is still running; wait for it to "
-            "finish (or stop it), then run again with --resume"
-        ) from None
-    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-        handle.close()
-        raise InvalidInput(f"{str(path)!r} is not a regular file; give another output name")
-    return handle
+        timeout = None if spec.timeout is None else spec.timeout * len(models)
+        frames = simulate_vacask_batch([m for _, m in models], spec.analysis, timeout)
+        share = (time.perf_counter() - start) / len(models)
+        for (index, _), frame in zip(models, frames, strict=True):
+            try:
+                records.append(_record(index, measure(frame, spec.measures), None, share))
+            except Exception as exc:  # a measure failed on this point alone
+                records.append(_record(index, [], exc, share))
+    except Exception:  # the shared run failed: run each point alone for its own record
+        ran = {index for index, _ in models}
+        records += [evaluate_point(spec, i, values) for i, values in batch if i in ran]
+    return records
 
 
-def _valid_record(record, total: int) -> str | None:
-    """Why a checkpoint record is unusable, or None when it is a finished point."""
-    if not isinstance(record, dict):
-        return "not a record"
-    point = record.get("point")
-    if isinstance(point, bool) or not isinstance(point, int):
-        return "no point number"
-    if not 0 <= point < total:
-        return f"point {point} is not in this sweep"
-    rows, error = record.get("rows"), record.get("error")
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        return "its rows are not a list of tables"
-    if not all(isinstance(v, (int, float)) for r in rows for v in r.values()):
-        return "a measure is not a number"
-    if error is not None and not isinstance(error, str):
-        return "its error is not text"
-    if error is None and not rows:
-        return "neither rows nor an error"
-    return None
+def _record(index: int, rows: list, error, seconds: float) -> dict:
+    message = None if error is None else f"{type(error).__name__}: {' '.join(str(error).split())}"
+    return {"point": int(index), "rows": rows, "error": message, "seconds": seconds,
+            "pid": os.getpid()}  # fmt: skip
 
 
-def _read_records(handle, path: Path, fingerprint: str, total: int):
-    """(records by point, bytes of the intact prefix, damaged line numbers). A torn last line
-    is dropped silently (a crash mid-write); a damaged or wrongly shaped record elsewhere is
-    skipped with a warning, and its point runs again."""
-    handle.seek(0)
-    data = handle.read()
-    lines = data.split(b"\n")
-    try:
-        header = json.loads(lines[0])
-        ok = isinstance(header, dict) and header.get("format") == CHECKPOINT_FORMAT
-    except ValueError:
-        ok = False
-    if not ok:
-        raise DataFormatError(f"{str(path)!r} is not a devicekit sweep checkpoint")
-    if header.get("fingerprint") != fingerprint:
-        raise InvalidInput(
-            f"{str(path)!r} belongs to a different sweep (model, analysis, measures or points "
-            "changed); run the original sweep again, or add --force to start this one over"
-        )
-    records: dict[int, dict] = {}
-    damaged: list[tuple[int, str]] = []
-    good = len(lines[0]) + 1
-    for number, line in enumerate(lines[1:], start=2):
-        if not line:
-            good += 1 if good + 1 <= len(data) else 0
-            continue
-        complete = good + len(line) < len(data)  # followed by a newline
-        if not complete:
-            break  # the last line, torn by a crash mid-write: dropped, the point reruns
-        try:
-            record = json.loads(line)
-            problem = _valid_record(record, total)
-        except ValueError:
-            problem = "not JSON"
-        good += len(line) + 1
-        if problem:
-            damaged.append((number, problem))
-            continue
-        records.setdefault(record["point"], record)
-    if damaged:
-        where = ", ".join(f"line {n} ({why})" for n, why in damaged[:5])
-        more = f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
-        warnings.warn(
-            f"checkpoint {str(path)!r}: skipped {len(damaged)} damaged record(s), {where}{more}; "
-            "their points run again, every other saved point is kept",
-            CheckpointWarning,
-            stacklevel=4,
-        )
-    return records, good, damaged
+def batches(spec: SweepSpec, todo: list, workers: int) -> list[list]:
+    """``todo`` in the tasks sent to workers: one point per task, or with the vacask backend
+    up to :data:`BATCH` points per task, about four tasks per worker (so the progress bar
+    moves and the workers finish together)."""
+    if spec.backend != "vacask":
+        return [[point] for point in todo]
+    size = max(1, min(BATCH, -(-len(todo) // (4 * max(workers, 1)))))
+    return [todo[i : i + size] for i in range(0, len(todo), size)]
+
+
+BATCH = 25  # points per VACASK run in a sweep: its start-up (about 20 ms) shared by 25 points
 
 
 # ------------------------------------------------------------------------------- executors
@@ -266,12 +126,15 @@ def run_points(spec, todo, *, workers, scheduler, on_result) -> str:
     if not todo:
         return "nothing to run"
     if scheduler is not None:  # a connected distributed.Client (see connect_scheduler)
-        return _run_dask(spec, todo, scheduler, on_result)
+        workers = len(scheduler.scheduler_info().get("workers", {}))
+        return _run_dask(spec, batches(spec, todo, workers), scheduler, on_result)
+    tasks = batches(spec, todo, workers)
     if workers == 0:
-        for index, values in todo:
-            on_result(evaluate_point(spec, index, values))
+        for batch in tasks:
+            for record in evaluate_batch(spec, batch):
+                on_result(record)
         return "this process"
-    return _run_pool(spec, todo, workers, on_result)
+    return _run_pool(spec, tasks, workers, on_result)
 
 
 _WORKER_SPEC = None
@@ -310,11 +173,11 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="devicekit-parent-watch", daemon=True).start()
 
 
-def _pool_task(index: int, values: dict) -> dict:
-    return evaluate_point(_WORKER_SPEC, index, values)
+def _pool_task(batch: list) -> list[dict]:
+    return evaluate_batch(_WORKER_SPEC, batch)
 
 
-def _run_pool(spec, todo, workers: int, on_result) -> str:
+def _run_pool(spec, tasks, workers: int, on_result) -> str:
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
@@ -327,14 +190,14 @@ def _run_pool(spec, todo, workers: int, on_result) -> str:
         initializer=_init_worker,
         initargs=(spec, os.getpid()),
     )
-    queue = iter(todo)
+    queue = iter(tasks)
     pending = set()
     clean = False
     try:
 
         def refill():
-            for index, values in queue:
-                pending.add(pool.submit(_pool_task, index, values))
+            for batch in queue:
+                pending.add(pool.submit(_pool_task, batch))
                 if len(pending) >= 2 * workers:
                     break
 
@@ -344,7 +207,8 @@ def _run_pool(spec, todo, workers: int, on_result) -> str:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     pending.discard(future)
-                    on_result(future.result())
+                    for record in future.result():
+                        on_result(record)
                 refill()
         except BrokenProcessPool:  # from a result, or from a submission after the break
             raise SweepError(
@@ -450,25 +314,23 @@ def _probe(address: str) -> None:
         raise error
 
 
-def _run_dask(spec, todo, client, on_result) -> str:
+def _run_dask(spec, tasks, client, on_result) -> str:
     from distributed import as_completed
 
     futures = []
     address = client.scheduler.address
     try:
         shared = client.scatter(spec, broadcast=True)
-        futures = [
-            client.submit(evaluate_point, shared, index, values, pure=False)
-            for index, values in todo
-        ]
+        futures = [client.submit(evaluate_batch, shared, batch, pure=False) for batch in tasks]
         for future in as_completed(futures):
             try:
-                record = future.result()
-            except Exception as error:  # evaluate_point never raises: this is the cluster
+                records = future.result()
+            except Exception as error:  # evaluate_batch never raises: this is the cluster
                 raise SweepError(
                     f"the Dask cluster lost a point ({type(error).__name__}: {error})"
                 ) from None
-            on_result(record)
+            for record in records:
+                on_result(record)
     except BaseException:
         client.cancel(futures)
         raise
