@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench.bench_safety",
     "bench.bench_compile",
     "bench.bench_axon",
+    "bench.bench_growth",
 ]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devicekit.analyses import Transient
+from devicekit.analyses import Transient, preset_step
 from devicekit.circuits.circuit import Circuit
 from devicekit.circuits.native import operating_point
 from devicekit.circuits.netlist import full_start, structure
@@ -127,7 +127,11 @@ def vacask_netlist(
                 f"capacitors and sources; a {instance.kind} is not in it yet (run in ngspice: "
                 "backend='spice')"
             )
-    step, reltol = analysis.settings(circuit.time_scale())
+    step, reltol = analysis.settings(circuit.time_scale(), variable_step=True)
+    options, first = f"reltol={num(reltol)}", step
+    if analysis.variable_step:  # Adams-Moulton of variable order; the error set by reltol alone
+        options += f' vntol={num(reltol * 1e-4)} tran_method="am" tran_maxord=6'
+        first = min(step, preset_step("accurate", circuit.time_scale()))
     start = _start(circuit)
     saves = " ".join(f"i(vsense_{i.name})" for i in circuit.instances.values()
                      if isinstance(i.device, Membrane)
@@ -151,9 +155,10 @@ def vacask_netlist(
             *lines,
             "",
             "control",
-            f"  options reltol={num(reltol)}",
+            f"  options {options}",
             f"  save default {saves.strip()}",
-            f"  analysis tran1 tran step={num(step)} stop={num(tstop)} maxstep={num(step)}" + start,
+            f"  analysis tran1 tran step={num(first)} stop={num(tstop)} maxstep={num(step)}"
+            + start,
             "endc",
         ]
     )

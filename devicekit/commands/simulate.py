@@ -280,9 +280,10 @@ def register(commands, formatter) -> None:
     )
     p.add_argument(
         "--preset",
-        choices=["accurate", "balanced", "fast"],
+        choices=["accurate", "balanced", "fast", "adaptive"],
         default="accurate",
-        help="accuracy/speed preset of the transient (default accurate)",
+        help="accuracy/speed preset of the transient (default accurate; adaptive: variable "
+        "step and order, with --backend vacask)",
     )
     p.add_argument(
         "--max-step",

@@ -171,9 +171,10 @@ def register(commands, formatter) -> None:
     p.add_argument("--tstop", default="100ms", metavar="T", help="transient length (100ms)")
     p.add_argument(
         "--preset",
-        choices=["accurate", "balanced", "fast"],
+        choices=["accurate", "balanced", "fast", "adaptive"],
         default="accurate",
-        help="transient accuracy preset (default accurate)",
+        help="transient accuracy preset (default accurate; adaptive: variable step and order, "
+        "with --backend vacask)",
     )
     p.add_argument("--start", default="-100mV", metavar="V", help="DC sweep start (-100mV)")
     p.add_argument("--stop", default="50mV", metavar="V", help="DC sweep stop (50mV)")
