@@ -19,12 +19,14 @@ from dataclasses import replace
 import numpy as np
 
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
-from devicekit.circuits import Circuit, CurrentSource, simulate_circuit
-from devicekit.errors import InvalidInput
+from devicekit.circuits import Circuit, CurrentSource, VoltageSource, simulate_circuit
+from devicekit.circuits.vacask import run_circuit_vacask
+from devicekit.errors import ImplausibleValueWarning, InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import Membrane
 from devicekit.models.paths import apply_values
+from devicekit.models.stimuli import DC
 from devicekit.native import check_pools, clamped_pools, integrate, steady_state
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
@@ -97,8 +99,9 @@ def simulate(
         Stimuli replacing the model's own (see :mod:`devicekit.models.stimuli`).
     backend : str
         ``spice`` (ngspice through PySpice, default), ``native`` (scipy), or ``vacask``
-        (compiled devices in VACASK, the ``vacask`` extra: transients of circuits, and of a
-        single model driven by currents).
+        (compiled devices in VACASK, the ``vacask`` extra: transients of circuits; of a single
+        model driven by currents, its operating point and its DC sweep; models without ion
+        pools).
     formulation : devicekit.spice.Formulation, optional
         How the SPICE netlist poses the equations (default: rates on nodes).
     timeout : float, optional
@@ -180,7 +183,48 @@ def _simulate_vacask(membrane, analysis, timeout):
     """A transient of one model in VACASK: the model placed in a circuit between ``vm`` and
     ground, each current stimulus a current source into ``vm`` (its Verilog-A compiled to OSDI
     and cached by hash, as for circuits), with the columns of the other backends."""
-    return simulate_vacask_batch([membrane], analysis, timeout)[0]
+    if isinstance(analysis, Transient):
+        return simulate_vacask_batch([membrane], analysis, timeout)[0]
+    _check_vacask(membrane, analysis)
+    circuit = Circuit(f"{membrane.name}-vacask"[:64])
+    circuit.add("cell", membrane.with_stimuli(), ("vm", "0"))
+    if isinstance(analysis, DCSweep):  # the clamp swept; the membrane current is -i(clamp)
+        circuit.add("clamp", VoltageSource(DC(float(analysis.voltages()[0]))), ("vm", "0"))
+    else:  # the stimuli at t = 0: those that are not 0 then
+        for i, stimulus in enumerate(membrane.stimuli):
+            if _stimulus_current(membrane.with_stimuli(stimulus), np.zeros(1))[0] != 0.0:
+                source = CurrentSource(_in_amperes(stimulus, membrane.area))
+                circuit.add(f"stim{i}", source, ("0", "vm"))
+    frame = run_circuit_vacask(circuit, analysis, timeout=timeout)
+    states = {c: c.partition(".")[2] for c in frame if c.startswith("cell.")}
+    if isinstance(analysis, DCSweep):
+        out = frame[list(states)].rename(columns=states)
+        out["current"] = -frame["i(clamp)"]
+    else:
+        out = frame[["v(vm)", *states]].rename(columns={"v(vm)": "v", **states})
+        _check_same_equilibrium(membrane, out)
+    out.attrs.update(frame.attrs)
+    return out
+
+
+def _check_same_equilibrium(membrane, frame) -> None:
+    """Warn when VACASK's operating point is another equilibrium than the one devicekit finds
+    (and ngspice, led by its nodeset): a model may have several (Morris-Lecar type I has
+    three), and VACASK's Newton does not keep to the nodeset it is given."""
+    import warnings
+
+    if membrane.stimuli:  # devicekit's rest is that of the unstimulated model
+        return
+    ours = membrane.resting_state()["v"]
+    theirs = float(frame["v"].iloc[0])
+    if abs(theirs - ours) > 1e-6:
+        warnings.warn(
+            f"VACASK's operating point of {membrane.name!r} is at v = {theirs * 1e3:.4g} mV, "
+            f"another equilibrium than devicekit's rest at {ours * 1e3:.4g} mV (the one "
+            "ngspice and the native backend give); use backend='spice' or 'native' for the rest",
+            ImplausibleValueWarning,
+            stacklevel=4,
+        )
 
 
 def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
@@ -216,12 +260,9 @@ def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
 
 
 def _check_vacask(membrane, analysis) -> None:
-    if not isinstance(analysis, Transient):
-        raise InvalidInput(
-            f"the vacask backend runs transients of a single model for now, not {analysis.kind}; "
-            "use backend='spice' (or 'native') for an operating point or a DC sweep"
-        )
-    if any(s.is_clamp for s in membrane.stimuli) or membrane.pools:
+    if membrane.pools or (
+        not isinstance(analysis, DCSweep) and any(s.is_clamp for s in membrane.stimuli)
+    ):
         raise InvalidInput(
             f"the vacask backend does not run {membrane.name!r}: a voltage clamp or ion pools "
             "are not in its single-model path yet; use backend='spice' or 'native'"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from devicekit.analyses import Transient, preset_step
+from devicekit.analyses import DCSweep, Transient, preset_step
 from devicekit.circuits.circuit import Circuit
 from devicekit.circuits.native import operating_point
 from devicekit.circuits.netlist import full_start, structure
@@ -52,16 +52,15 @@ def _waveform(waveform, tstop: float) -> str:
     return f'dc=0 type="pwl" wave=[{points}]'
 
 
-def vacask_netlist(
-    circuit: Circuit, analysis: Transient, osdi=compile_osdi
-) -> tuple[str, dict[str, str]]:
-    """The VACASK netlist of a transient of ``circuit``, and raw vector -> column.
+def vacask_netlist(circuit: Circuit, analysis, osdi=compile_osdi) -> tuple[str, dict[str, str]]:
+    """The VACASK netlist of a transient of ``circuit`` (or of its operating point, or of a
+    DC sweep of its voltage source ``clamp``), and raw vector -> column.
 
     ``osdi(source, module)`` gives the path each module's Verilog-A ``source`` is loaded from
     (default: compiled now, into the cache; an export writes the source beside the netlist
     and loads ``<module>.osdi``)."""
     circuit.check()
-    tstop = analysis.tstop
+    tstop = getattr(analysis, "tstop", 0.0)  # the sources' corners, for a transient
     modules: dict[object, str] = {}  # membrane structure -> module name
     models: dict[tuple, str] = {}  # (module, parameter values) -> model name
     loads, model_lines, lines = [], [], []
@@ -127,12 +126,6 @@ def vacask_netlist(
                 f"capacitors and sources; a {instance.kind} is not in it yet (run in ngspice: "
                 "backend='spice')"
             )
-    step, reltol = analysis.settings(circuit.time_scale(), variable_step=True)
-    options, first = f"reltol={num(reltol)}", step
-    if analysis.variable_step:  # Adams-Moulton of variable order; the error set by reltol alone
-        options += f' vntol={num(reltol * 1e-4)} tran_method="am" tran_maxord=6'
-        first = min(step, preset_step("accurate", circuit.time_scale()))
-    start = _start(circuit)
     saves = " ".join(f"i(vsense_{i.name})" for i in circuit.instances.values()
                      if isinstance(i.device, Membrane)
                      or i.kind == "chemical-synapse")  # fmt: skip
@@ -155,14 +148,38 @@ def vacask_netlist(
             *lines,
             "",
             "control",
-            f"  options {options}",
-            f"  save default {saves.strip()}",
-            f"  analysis tran1 tran step={num(first)} stop={num(tstop)} maxstep={num(step)}"
-            + start,
+            *_control(circuit, analysis, saves.strip()),
             "endc",
         ]
     )
     return text + "\n", columns
+
+
+def _control(circuit: Circuit, analysis, saves: str) -> list[str]:
+    """The control block's options, saves and analysis: a transient (its preset's step and
+    tolerance); an operating point (``op1``, led by devicekit's own operating point as its
+    nodeset); or a DC sweep of the voltage source ``clamp`` over the analysis's voltages."""
+    if isinstance(analysis, Transient):
+        step, reltol = analysis.settings(circuit.time_scale(), variable_step=True)
+        options, first = f"reltol={num(reltol)}", step
+        if analysis.variable_step:  # Adams-Moulton of variable order; the error set by reltol
+            options += f' vntol={num(reltol * 1e-4)} tran_method="am" tran_maxord=6'
+            first = min(step, preset_step("accurate", circuit.time_scale()))
+        tran = f"analysis tran1 tran step={num(first)} stop={num(analysis.tstop)}"
+        return [
+            f"  options {options}",
+            f"  save default {saves}",
+            f"  {tran} maxstep={num(step)}{_start(circuit)}",
+        ]
+    # Newton to 1e-9 relative: a steady state to the digits the native backend gives
+    lines = ["  options reltol=1e-9 vntol=1e-12 abstol=1e-15", f"  save default {saves}"]
+    if isinstance(analysis, DCSweep):
+        values = ", ".join(num(v) for v in analysis.voltages())
+        lines.append(f'  sweep dc1 instance="clamp" parameter="dc" values=[{values}]')
+        return [*lines, "    analysis op1 op"]
+    start = _start(circuit)  # devicekit's operating point, as the nodeset that leads VACASK's
+    nodeset = start.partition(" ic=")[2] if "uic" in start else ""
+    return [*lines, "  analysis op1 op" + (f" nodeset={nodeset}" if nodeset else "")]
 
 
 def _start(circuit: Circuit) -> str:
@@ -196,16 +213,23 @@ def _start(circuit: Circuit) -> str:
     return f' icmode="uic" ic={{{", ".join(values)}}}'
 
 
-def run_circuit_vacask(circuit: Circuit, analysis: Transient, timeout=None):
-    """A DataFrame of the transient, with the ngspice backend's columns."""
+def run_circuit_vacask(circuit: Circuit, analysis, timeout=None):
+    """A DataFrame of the transient (indexed by time), the operating point (one row) or the
+    DC sweep (indexed by the clamp's voltage), with the ngspice backend's columns."""
     import pandas as pd
 
     text, columns = vacask_netlist(circuit, analysis)
-    vectors = run_vacask(text, "tran1.raw", timeout=timeout)
+    raw = "tran1.raw" if isinstance(analysis, Transient) else "op1.raw"
+    vectors = run_vacask(text, raw, timeout=timeout)
     missing = [v for v in columns if v.lower() not in vectors]
     if missing:
         raise SimulationError(f"VACASK wrote no vector {missing[0]!r} ({len(missing)} missing)")
     data = {column: np.asarray(vectors[v.lower()]) for v, column in columns.items()}
-    frame = pd.DataFrame(data, index=pd.Index(vectors["time"], name="time"))
+    if isinstance(analysis, Transient):
+        frame = pd.DataFrame(data, index=pd.Index(vectors["time"], name="time"))
+    elif isinstance(analysis, DCSweep):
+        frame = pd.DataFrame(data, index=pd.Index(vectors["dc1"], name="voltage"))
+    else:
+        frame = pd.DataFrame({k: np.atleast_1d(v)[:1] for k, v in data.items()})
     frame.attrs.update(model=circuit.name, netlist=text)
     return frame
