@@ -246,6 +246,10 @@ def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
         for i, stimulus in enumerate(membrane.stimuli):
             source = CurrentSource(_in_amperes(stimulus, membrane.area))
             circuit.add(f"{cell}_stim{i}" if not single else f"stim{i}", source, ("0", node))
+    at_rest = all(_stimulus_current(membrane, np.zeros(1))[0] == 0.0 for membrane in membranes)
+    if at_rest:  # each model starts from its own rest (known, cached): no operating point
+        for (_, node), membrane in zip(names, membranes, strict=True):
+            circuit.start_at(membrane.resting_state()["v"], [node])
     frame = simulate_circuit(circuit, analysis, backend="vacask", timeout=timeout)
     frames = []
     for (cell, node), membrane in zip(names, membranes, strict=True):

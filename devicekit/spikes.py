@@ -18,7 +18,7 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.kinetics import V
 from devicekit.models.stimuli import Pulse
-from devicekit.simulation import as_membrane, simulate
+from devicekit.simulation import as_membrane, simulate, simulate_vacask_batch
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
 
@@ -196,6 +196,7 @@ def find_threshold(
     delay: float = 0.0,
     spike_threshold: float = 0.0,
     max_step: float | None = None,
+    workers: int = 1,
 ) -> float:
     """The smallest step (or pulse) current density [A/m^2] that makes the model fire (a
     current [A] for a device in its own units, such as the iontronic neuron).
@@ -229,6 +230,11 @@ def find_threshold(
         Voltage [V] whose upward crossing counts as a spike (0 V for neurons in mV ranges).
     progress : bool
         Show a progress bar.
+    workers : int
+        Currents tried at once in each narrowing of the bracket, which then shrinks
+        ``workers + 1``-fold per round instead of two-fold. With ``backend="vacask"`` they run
+        as parallel VACASK processes (one per CPU is the sensible most); ngspice's library
+        runs one simulation at a time, so the ngspice backend takes 1.
 
     Returns
     -------
@@ -243,6 +249,14 @@ def find_threshold(
         resolution itself.
     """
 
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidInput(f"workers = {workers!r} must be a whole number >= 1")
+    if workers > 1 and backend != "vacask":
+        raise InvalidInput(
+            f"workers = {workers} runs bracket points in parallel VACASK processes: give "
+            "backend='vacask', or workers=1 for ngspice (its library runs one simulation at a "
+            "time)"
+        )
     scales = model_scales(model)
     if duration is None:  # a step: 1 s, or 10 slowest time constants; a pulse: 5 after it
         duration = (
@@ -304,19 +318,32 @@ def find_threshold(
             return high / low - 1 <= rtol
         return high - low <= resolution
 
+    shrink = np.log(workers + 1)  # per round, in the log of the bracket's (log-)width
     steps = (
-        int(np.ceil(np.log2(np.log(high / low) / np.log1p(rtol))))
+        int(np.ceil(np.log(np.log(high / low) / np.log1p(rtol)) / shrink))
         if geometric
-        else int(np.ceil(np.log2(max((high - low) / resolution, 1.0))))
+        else int(np.ceil(np.log(max((high - low) / resolution, 1.0)) / shrink))
     )
-    bar = _progress(steps, f"{kind} threshold", progress)
-    while not narrow_enough():
-        middle = np.sqrt(low * high) if geometric else 0.5 * (low + high)
-        if fires(response(middle)):
-            high = middle
-        else:
-            low = middle
-        bar.update(1)
+    bar = _progress(max(steps, 0), f"{kind} threshold", progress)
+    pool = None
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="devicekit-threshold")
+    try:
+        while not narrow_enough():
+            fractions = np.arange(1, workers + 1) / (workers + 1)
+            tried = low * (high / low) ** fractions if geometric else low + (high - low) * fractions
+            found = list(pool.map(response, tried)) if pool else [response(tried[0])]
+            for amplitude, result in zip(tried, found, strict=True):
+                if fires(result):  # the first that fires is the new top; those below, the bottom
+                    high = float(amplitude)
+                    break
+                low = float(amplitude)
+            bar.update(1)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     bar.close()
     if not geometric and low == start_low and high - start_low <= resolution and start_low == 0:
         raise InvalidInput(
@@ -337,16 +364,29 @@ def fi_curve(
     progress: bool = False,
 ):
     """Firing rate against step current: a DataFrame indexed by ``current_density`` [A/m^2]
-    with ``rate_hz`` (1/last ISI) and ``spike_count``."""
+    with ``rate_hz`` (1/last ISI) and ``spike_count``. With ``backend="vacask"`` up to 25
+    amplitudes share one VACASK run (each model in its own cell of one netlist)."""
     import pandas as pd
 
     amplitudes = np.asarray(amplitudes, dtype=float)
     bar = _progress(amplitudes.size, "f-I curve", progress)
     rows = []
-    for amplitude in amplitudes:
-        summary = _step_response(model, float(amplitude), duration, backend, preset)
-        rows.append({"rate_hz": summary.rate, "spike_count": summary.count})
-        bar.update(1)
+    if backend == "vacask":  # up to 25 amplitudes in one VACASK netlist and run
+        membrane = as_membrane(model)
+        analysis = Transient(duration, preset=preset)
+        for start in range(0, amplitudes.size, 25):
+            chunk = amplitudes[start : start + 25]
+            models = [membrane.with_stimuli(Pulse(float(a), per_area=membrane.per_area))
+                      for a in chunk]  # fmt: skip
+            for frame in simulate_vacask_batch(models, analysis):
+                summary = summarize(frame)
+                rows.append({"rate_hz": summary.rate, "spike_count": summary.count})
+            bar.update(chunk.size)
+    else:
+        for amplitude in amplitudes:
+            summary = _step_response(model, float(amplitude), duration, backend, preset)
+            rows.append({"rate_hz": summary.rate, "spike_count": summary.count})
+            bar.update(1)
     bar.close()
     return pd.DataFrame(rows, index=pd.Index(amplitudes, name="current_density"))
 
