@@ -111,6 +111,7 @@ def run() -> list[dict]:
         ("hh-squid", {}, 2.0),
         ("iontronic-neuron", {"width": 0.02}, 3.0),
         ("iontronic-neuron", {"width": 0.02, "backend": "vacask"}, 3.0),
+        ("iontronic-neuron", {"width": 0.02, "backend": "vacask", "workers": 2}, 3.0),
     ):
         find_threshold(name, **kwargs)  # warm: the engine loaded, the OSDI compiled and cached
         times, found = [], None
@@ -121,6 +122,7 @@ def run() -> list[dict]:
         seconds = float(np.median(times))
         how = " (20 ms pulse)" if "width" in kwargs else ""
         how += ", vacask" if kwargs.get("backend") == "vacask" else ""
+        how += f", {kwargs['workers']} workers" if "workers" in kwargs else ""
         rows.append(
             {
                 "benchmark": f"find_threshold {name} single{how}",

@@ -163,7 +163,7 @@ def _control(circuit: Circuit, analysis, saves: str) -> list[str]:
         step, reltol = analysis.settings(circuit.time_scale(), variable_step=True)
         options, first = f"reltol={num(reltol)}", step
         if analysis.variable_step:  # Adams-Moulton of variable order; the error set by reltol
-            options += f' vntol={num(reltol * 1e-4)} tran_method="am" tran_maxord=6'
+            options += f' vntol={num(reltol * 1e-4)} tran_method="am" tran_maxord=5'
             first = min(step, preset_step("accurate", circuit.time_scale()))
         tran = f"analysis tran1 tran step={num(first)} stop={num(analysis.tstop)}"
         return [
