@@ -9,12 +9,7 @@ Every refusal is the caller's own error type, naming the limit.
 
 from __future__ import annotations
 
-import sys
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+import tomllib
 
 __all__ = ["MAX_KEY_LENGTH", "MAX_NESTING", "load_toml"]
 

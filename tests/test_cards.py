@@ -1,7 +1,7 @@
 """Model cards: every built-in round-trips through TOML unchanged; bad cards are refused with a
 clear error, and nothing in a card is ever executed."""
 
-import sys
+import tomllib
 
 import pytest
 
@@ -9,11 +9,6 @@ import devicekit as dk
 from devicekit.errors import InvalidInput, ModelCardError, UnitError
 from devicekit.models.builtin import BUILTIN_MODELS, builtin_model
 from devicekit.models.cards import card_text, load_model, save_model
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 
 @pytest.mark.parametrize("name", list(BUILTIN_MODELS))

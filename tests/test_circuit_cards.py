@@ -3,7 +3,7 @@ and `devicekit export` of a circuit, and the exported netlist run in `ngspice -b
 
 import json
 import subprocess
-import sys
+import tomllib
 
 import numpy as np
 import pytest
@@ -15,11 +15,6 @@ from devicekit.circuits.cards import circuit_card_text, load_circuit, parse_circ
 from devicekit.errors import ModelCardError
 from devicekit.spice.rawfile import read_rawfile
 from tests.conftest import run_cli
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 PAIR = """devicekit = 1
 

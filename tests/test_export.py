@@ -125,6 +125,26 @@ def test_cli_export_refuses_overwrite_and_lists_formats(tmp_path):
     assert forced.returncode == 0 and out.read_text().startswith("* devicekit")
 
 
+def test_cli_export_takes_the_format_from_the_extension_and_the_name_from_the_model(tmp_path):
+    # -o hh.va alone writes Verilog-A; --format alone writes <model>.<ext> in the folder
+    made = run_cli("export", "hh-squid", "-o", "hh.va", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "hh.va").read_text() == export_text(builtin_model("hh-squid"), "verilog-a")
+    run_cli("export", "hh-squid", "--format", "card", cwd=tmp_path, check=True)
+    assert (tmp_path / "hh-squid.toml").read_text().startswith("# devicekit")
+    run_cli("export", "hh-pair", "--format", "spice", cwd=tmp_path, check=True)
+    assert ".tran" in (tmp_path / "hh-pair.cir").read_text()  # a circuit: a runnable netlist
+    for suffix, fmt in ((".lib", "spice"), (".nml", "neuroml"), (".toml", "card")):
+        run_cli("export", "hh-squid", "-o", f"x{suffix}", cwd=tmp_path, check=True)
+        expected = export_text(builtin_model("hh-squid"), fmt)
+        assert (tmp_path / f"x{suffix}").read_text() == expected, suffix
+    neither = run_cli("export", "hh-squid", cwd=tmp_path)
+    assert neither.returncode == 2 and "give -o FILE" in neither.stderr
+    odd = run_cli("export", "hh-squid", "-o", "hh.xyz", cwd=tmp_path)
+    assert odd.returncode == 2 and "'.xyz' names no format" in odd.stderr
+    assert len(odd.stderr.strip().splitlines()) == 1
+
+
 def _verilogae():
     import verilogae
 

@@ -1,10 +1,11 @@
 """Time-domain fits (issue 16, part 3): a device's or membrane's parameters from a simulated
 trace under its protocol, with the native solver in the loop and a check in ngspice."""
 
+import tomllib
+
 import numpy as np
 import pandas as pd
 import pytest
-import tomllib
 
 import devicekit as dk
 from devicekit.errors import DataFormatError, InvalidInput

@@ -3,7 +3,7 @@ save/load, and exports like a built-in: the exported library finds the same rest
 ``.op`` as devicekit computes for the loaded card."""
 
 import subprocess
-import sys
+import tomllib
 
 import numpy as np
 import pytest
@@ -16,11 +16,6 @@ from devicekit.spice.compiler import spice_name
 from devicekit.spice.rawfile import read_rawfile
 from tests.conftest import MEASUREMENTS
 from tests.fitting_data import noisy
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 V = np.linspace(-0.1, 0.06, 81)
 

@@ -3,12 +3,12 @@ elements, in ngspice and natively."""
 
 import re
 import subprocess
+import tomllib
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-import tomllib
 
 from devicekit import simulate
 from devicekit.analyses import DCSweep, Transient

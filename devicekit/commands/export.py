@@ -22,9 +22,47 @@ from devicekit.models.stimuli import Pulse
 from devicekit.spice.compiler import spice_name
 from devicekit.units import parse_quantity
 
+#: output suffix -> the format it implies when --format is not given
+SUFFIX_FORMATS = {
+    ".lib": "spice",
+    ".cir": "spice",
+    ".va": "verilog-a",
+    ".nml": "neuroml",
+    ".toml": "card",
+}
+
+
+def _resolve(args) -> None:
+    """Fill in --format from the output's extension, or -o from the model's name and the
+    format's extension, so that either one is enough."""
+    if args.format is None:
+        if args.output is None:
+            raise InvalidInput(
+                "give -o FILE (its extension picks the format: "
+                + ", ".join(f"{k} {v}" for k, v in SUFFIX_FORMATS.items())
+                + ") or --format"
+            )
+        suffix = Path(args.output).suffix.lower()
+        if suffix not in SUFFIX_FORMATS:
+            raise InvalidInput(
+                f"-o {args.output}: the extension {suffix or '(none)'!r} names no format; use "
+                f"one of {', '.join(SUFFIX_FORMATS)}, or give --format (vacask and neuroml "
+                "write a folder)"
+            )
+        args.format = SUFFIX_FORMATS[suffix]
+    if args.output is None:
+        name = Path(args.model).stem if args.model.endswith(".toml") else args.model
+        if args.format in ("vacask",):
+            args.output = name
+        else:
+            circuit = args.format in ("spice", "ltspice") and find_circuit(args.model)
+            suffix = ".cir" if circuit else FORMATS.get(args.format, (".txt",))[0]
+            args.output = f"{name}{suffix}"
+
 
 def _export(args) -> int:
 
+    _resolve(args)
     if args.format == "vacask":
         return _export_vacask(args)
     if args.format == "neuroml" and not str(args.output).lower().endswith(".nml"):
@@ -193,7 +231,8 @@ def register(commands, formatter) -> None:
         "'devicekit fit --out') in another format. An existing file is replaced "
         "only with --force.",
         epilog="Examples:\n"
-        "  devicekit export hh-squid --format spice -o hh-squid.lib\n"
+        "  devicekit export hh-squid -o hh.va          (the format from the extension)\n"
+        "  devicekit export hh-squid --format spice    (writes hh-squid.lib)\n"
         "  devicekit export conical-memristor --format card -o cone.toml\n"
         "  devicekit export fitted.toml --format spice -o pore.lib\n"
         "  devicekit export hh-pair --format spice -o pair.cir   (a circuit: runnable netlist)\n"
@@ -207,10 +246,10 @@ def register(commands, formatter) -> None:
     p.add_argument("model", help="built-in model name or model card (.toml)")
     p.add_argument(
         "--format",
-        required=True,
         metavar="FORMAT",
-        help="spice (ngspice library), ltspice, verilog-a, neuroml, card (TOML), or vacask (a "
-        "folder: Verilog-A and a VACASK netlist)",
+        help="spice (ngspice library, .lib; a circuit: runnable netlist, .cir), ltspice (.lib), "
+        "verilog-a (.va), neuroml (.nml, or a folder with a LEMS simulation), card (TOML), or "
+        "vacask (a folder: Verilog-A and a VACASK netlist). Default: from -o's extension",
     )
     p.add_argument(
         "--stim",
@@ -220,9 +259,10 @@ def register(commands, formatter) -> None:
     p.add_argument(
         "-o",
         "--output",
-        required=True,
         metavar="FILE",
-        help="file to write (vacask, and neuroml unless FILE ends in .nml: a folder)",
+        help="file to write (vacask, and neuroml unless FILE ends in .nml: a folder); its "
+        "extension picks the format when --format is not given. Default: the model's name "
+        "with the format's extension (hh-squid.lib)",
     )
     p.add_argument(
         "--tstop", metavar="T", help="a circuit's transient in its netlist (default: its card's)"

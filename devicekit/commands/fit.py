@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from devicekit.analyses import time_limit
 from devicekit.cli import add_json_flag, add_timeout_flag, emit, timeout_of
+from devicekit.commands.ionspecs import TEMPERATURE_DEFAULT
 from devicekit.errors import ConvergenceWarning, InvalidInput
 from devicekit.fit import fit
 from devicekit.fit.models import FIT_MODELS
@@ -116,7 +117,10 @@ def register(commands, formatter) -> None:
     p.add_argument("--outside", metavar="C", help="ghk: outside concentration, e.g. 5mM")
     p.add_argument("--area", metavar="A", help="ghk: membrane or pore area, e.g. 1um2")
     p.add_argument(
-        "--temperature", default="20degC", metavar="T", help="ghk: temperature (default 20degC)"
+        "--temperature",
+        default=TEMPERATURE_DEFAULT,
+        metavar="T",
+        help=f"ghk: temperature (default {TEMPERATURE_DEFAULT}, as for nernst and ghk)",
     )
     p.add_argument(
         "--verify",

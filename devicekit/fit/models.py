@@ -18,7 +18,8 @@ sigmoid        ``y = low + (high - low) / (1 + exp(-(v - v_mid) / width))``   lo
 =============  ===========================================================  ==================
 
 The ``sigmoid`` is the 4-parameter description of an iontronic memristor's steady-state
-conductance g_inf(V) (PHYSICS.md: about 1% RMS on the conical-channel data). Reversal-potential
+conductance g_inf(V) (about 1% RMS on the digitised g_inf(V) of Kamsma et al., Phys. Rev. Lett.
+130, 268401 (2023), in measurements/). Reversal-potential
 shifts and Hodgkin-Huxley voltage-clamp kinetics are fitted by their own routines in
 :mod:`devicekit.fit.routines`.
 """
@@ -97,12 +98,13 @@ def _ghk(
     c_out: float | None = None,
     *,
     ions: dict | None = None,
-    temperature: float,
+    temperature: float = 310.15,
     area: float,
 ):
     """GHK I-V of one ion (``ion``, ``c_in``, ``c_out``: fit P) or of several
     (``ions={"K": (c_in, c_out), "Na": (...)}``: fit P of the first and the ratios of the
-    others to it). Each ion's current is written in series-battery form, zero at its own Nernst
+    others to it), at ``temperature`` [K] (default 310.15 K, 37 degC, as everywhere in
+    devicekit). Each ion's current is written in series-battery form, zero at its own Nernst
     potential, with exprel at V = 0 (as devicekit.models.channels.GHKChannel)."""
     if ions is None:
         if ion is None or c_in is None or c_out is None:

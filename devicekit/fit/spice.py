@@ -3,7 +3,7 @@ fitted model cards."""
 
 from __future__ import annotations
 
-import sys
+import tomllib
 
 import numpy as np
 import tomli_w
@@ -15,11 +15,6 @@ from devicekit.models.cards import card_text
 from devicekit.spice.compiler import num
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import exact_voltages
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["evaluate_expression_in_spice", "evaluate_in_spice", "expression_netlist", "fitted_card"]
 

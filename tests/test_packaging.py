@@ -1,0 +1,57 @@
+"""The package's licence and citation: GPL-3.0-or-later (devicekit imports PySpice, GPL-3.0,
+at run time) declared once as an SPDX expression, with the licence text beside it; and a
+citation file whose references include the paper (or source) of every measured data set."""
+
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_licence_is_gpl3_or_later_in_spdx_form_with_its_text():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "GPL-3.0-or-later"  # a string: PEP 639, no deprecated table
+    assert project["license-files"] == ["LICENSE"]
+    assert not any(c.startswith("License ::") for c in project["classifiers"])  # PEP 639
+    text = (ROOT / "LICENSE").read_text()
+    assert "GNU GENERAL PUBLIC LICENSE" in text and "Version 3, 29 June 2007" in text
+    assert project["requires-python"] == ">=3.11"
+    assert "PySpice>=1.5,<1.6" in project["dependencies"]
+
+
+def test_the_citation_file_cites_every_measured_data_set():
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0" and citation["license"] == "GPL-3.0-or-later"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert citation["version"] == project["version"]
+    cited = {r.get("doi") for r in citation["references"]}
+    notes = " ".join(r.get("notes", "") for r in citation["references"])
+    for card in sorted((ROOT / "measurements").glob("*.toml")):
+        dataset = tomllib.loads(card.read_text())["dataset"]
+        if "doi" in dataset:
+            assert dataset["doi"] in cited, card.name
+        else:  # no paper: the source repository is cited, and the file named in a note
+            assert dataset["source"].split(",")[0] in str(citation["references"]), card.name
+        assert f"measurements/{dataset['data']}" in notes, card.name
+
+
+def test_every_temperature_default_is_37_degc_in_the_api_and_the_cli():
+    # one default across the package: the CLI's --temperature of nernst, ghk and fit, and the
+    # API's GHK fit and thermal voltage (310.15 K); a model's own temperature stays its own
+    import argparse
+    import inspect
+
+    from devicekit.cli import build_parser
+    from devicekit.electrochem.constants import thermal_voltage
+    from devicekit.fit.models import _ghk
+    from devicekit.units import parse_quantity
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("nernst", "ghk", "fit"):
+        default = commands.choices[name].get_default("temperature")
+        assert parse_quantity(default, "temperature") == 310.15, name
+    assert inspect.signature(_ghk).parameters["temperature"].default == 310.15
+    assert inspect.signature(thermal_voltage).parameters["temperature"].default == 310.15
