@@ -5,6 +5,7 @@ citation file whose references include the paper (or source) of every measured d
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,3 +56,20 @@ def test_every_temperature_default_is_37_degc_in_the_api_and_the_cli():
         assert parse_quantity(default, "temperature") == 310.15, name
     assert inspect.signature(_ghk).parameters["temperature"].default == 310.15
     assert inspect.signature(thermal_voltage).parameters["temperature"].default == 310.15
+
+
+@pytest.mark.vacask
+def test_warnings_point_at_the_callers_line():
+    # a warning names the user's line (stacklevel), not devicekit's internals
+    import warnings
+
+    import devicekit as dk
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dk.nernst_potential(140.0, 5.0, 1, 37.0)  # 37 K: surely meant 37 degC
+    assert caught and all(w.filename == __file__ for w in caught), [w.filename for w in caught]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dk.simulate("morris-lecar", "op", backend="vacask")  # another equilibrium than rest
+    assert caught and all(w.filename == __file__ for w in caught), [w.filename for w in caught]
