@@ -73,3 +73,14 @@ def test_warnings_point_at_the_callers_line():
         warnings.simplefilter("always")
         dk.simulate("morris-lecar", "op", backend="vacask")  # another equilibrium than rest
     assert caught and all(w.filename == __file__ for w in caught), [w.filename for w in caught]
+
+
+def test_devicekit_fit_shows_the_signature_of_the_function():
+    # devicekit.fit is a callable package; its signature is the fit function's
+    import inspect
+
+    import devicekit as dk
+    from devicekit.fit.core import fit
+
+    assert inspect.signature(dk.fit) == inspect.signature(fit)
+    assert "max_evaluations" in str(inspect.signature(dk.fit))

@@ -5,6 +5,7 @@ submodule is imported, Python sets ``devicekit.fit`` to this package, so the pac
 made callable and ``devicekit.fit(model, data)`` works either way.
 """
 
+import inspect
 import sys
 import types
 
@@ -21,3 +22,5 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+# help(devicekit.fit) and inspect.signature show the function's parameters, not (*args, **kwargs)
+__signature__ = inspect.signature(fit)
