@@ -82,6 +82,7 @@ _SUBMODULES = {
     "expr",
     "native",
     "measurements",
+    "datasets",
     "sweeps",
 }
 

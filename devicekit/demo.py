@@ -34,6 +34,7 @@ from devicekit.export.writers import export_text
 from devicekit.fit import fit
 from devicekit.io import write_text_atomic
 from devicekit.measurements import load_measurement
+from devicekit.measurements.catalogue import directory
 from devicekit.models.cards import load_model
 from devicekit.models.channels import steady_state_current
 from devicekit.models.stimuli import Pulse
@@ -48,7 +49,7 @@ __all__ = ["DEFAULT_FOLDER", "Report", "run_demo"]
 
 DEFAULT_FOLDER = "devicekit-report"
 MARKER = ".devicekit-report"  # a folder the demo made; only such a folder is written over
-MEASUREMENTS = Path(__file__).resolve().parents[1] / "measurements"
+MEASUREMENTS = directory()  # the packaged data sets (measurements/ in a checkout points there)
 
 
 @dataclass

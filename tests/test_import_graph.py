@@ -20,6 +20,7 @@ LAYERS = [
         "devicekit.summaries",
         "devicekit.sweeps",
         "devicekit.measurements",
+        "devicekit.datasets",
         "devicekit.fit",
         "devicekit.plotting",
     ],

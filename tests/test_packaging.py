@@ -84,3 +84,15 @@ def test_devicekit_fit_shows_the_signature_of_the_function():
 
     assert inspect.signature(dk.fit) == inspect.signature(fit)
     assert "max_evaluations" in str(inspect.signature(dk.fit))
+
+
+def test_measurements_is_one_copy_inside_the_package():
+    # the top-level measurements/ of a checkout points into the package, which ships it: one
+    # copy of every file (tests/test_wheel.py checks the wheel's bytes against it)
+    import devicekit as dk
+
+    top = ROOT / "measurements"
+    assert top.is_symlink()
+    assert top.resolve() == (ROOT / "devicekit" / "data" / "measurements").resolve()
+    assert dk.datasets.directory().resolve() == top.resolve()
+    assert len(dk.datasets.list()) == len(list(top.glob("*.toml")))

@@ -22,6 +22,7 @@ import numpy as np
 
 from devicekit.errors import DataFormatError, UnitError, quote
 from devicekit.io import read_regular, regular_file
+from devicekit.measurements.catalogue import card_path, looks_like_name
 from devicekit.tomltext import load_toml
 from devicekit.units import KINDS, unit_factor
 
@@ -244,7 +245,8 @@ def load_measurement(path):
     ----------
     path : str or Path
         The metadata file (``.toml``), or the data file (its ``.toml`` sibling is used when
-        there is one; otherwise the header must carry units).
+        there is one; otherwise the header must carry units), or the name of a packaged data
+        set (:func:`devicekit.datasets.list`).
 
     Returns
     -------
@@ -262,6 +264,8 @@ def load_measurement(path):
     """
     import pandas as pd
 
+    if looks_like_name(path) and not _exists(Path(path)):  # a packaged data set, by name
+        path = card_path(path)  # or an error that lists the names
     data_path, meta_path, meta = _resolve(Path(path))
     fmt = meta.get("format", {})
     comment = fmt.get("comment", "#")
