@@ -195,8 +195,13 @@ def test_cli_probe_names_a_node_or_instance_of_a_circuit(tmp_path):
     good = run_cli("simulate", "hh-pair", "--probe", "post", "--plot", str(figure), timeout=300)
     assert good.returncode == 0, good.stderr
     assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # a single model's operating point runs in VACASK too (hh-squid's rest, -64.9964 mV, as
+    # ngspice and the native backend give it); ion pools are refused there, in one line
     compiled = run_cli("simulate", "hh-squid", "--backend", "vacask", "--analysis", "op")
-    assert compiled.returncode == 2 and "vacask backend runs transients" in compiled.stderr
+    assert compiled.returncode == 0 and "-64.996" in compiled.stdout, compiled.stderr
+    refused = run_cli("simulate", "pump-leak-cell", "--backend", "vacask", "--analysis", "op")
+    assert refused.returncode == 2 and "voltage clamp or ion pools" in refused.stderr
+    assert refused.stderr.count("\n") == 1
     listed = run_cli("models")
     assert "hh-axon" in listed.stdout and "iontronic-neuron-circuit" in listed.stdout
 
