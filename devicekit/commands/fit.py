@@ -10,6 +10,7 @@ from devicekit.fit import fit
 from devicekit.fit.models import FIT_MODELS
 from devicekit.io import check_outputs, write_text_atomic
 from devicekit.measurements import load_measurement
+from devicekit.measurements.catalogue import names
 from devicekit.units import parse_quantity
 
 
@@ -89,6 +90,7 @@ def register(commands, formatter) -> None:
         description="Least-squares fit (lmfit) with standard errors, 95% intervals, RMSE, R^2 "
         "and AIC. A poorly determined fit says so in a warning line.",
         epilog="Examples:\n"
+        "  devicekit fit howorka-dna-nanopore-iv --model ohmic   (a packaged data set, by name)\n"
         "  devicekit fit measurements/howorka_dna_nanopore_iv.toml --model ohmic\n"
         "  devicekit fit measurements/kamsma_conical_channel_ginf.toml --model sigmoid "
         "\\\n      --out fitted.toml --plot fit.png --verify\n"
@@ -97,7 +99,11 @@ def register(commands, formatter) -> None:
         "  devicekit fit measurements/bongartz_oect_transfer.toml --model sigmoid "
         "--x gate_voltage --y drain_current --sweep forward",
     )
-    p.add_argument("dataset", help="a data set: its .toml metadata or its data file")
+    p.add_argument(
+        "dataset",
+        help="a data set: its .toml metadata, its data file, or the name of a packaged one "
+        "(" + ", ".join(names()) + ")",
+    )
     p.add_argument("--model", required=True, choices=sorted(FIT_MODELS), help="the model to fit")
     p.add_argument("--x", help="column of the independent variable (default: the model's)")
     p.add_argument("--y", help="column to fit (default: the model's)")
