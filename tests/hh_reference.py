@@ -1,5 +1,6 @@
-"""An independent Hodgkin-Huxley reference for the tests, written from PHYSICS.md with plain
-math (no devicekit code), integrated by scipy's LSODA at rtol 1e-10, atol 1e-12 as issue 3 asks.
+"""An independent Hodgkin-Huxley reference for the tests: the equations of Hodgkin and Huxley,
+J. Physiol. 117, 500 (1952), in the modern convention (rest at -65 mV), written with plain math
+(no devicekit code), integrated by scipy's LSODA at rtol 1e-10, atol 1e-12.
 
 Units: mV and ms (as printed in the literature); the stimulus is a step of ``amplitude`` uA/cm2
 that ramps up over the first 1 us, the same waveform devicekit's Pulse gives ngspice."""
