@@ -294,7 +294,8 @@ def register(commands, formatter) -> None:
         "--backend",
         choices=["spice", "native", "vacask"],
         default="spice",
-        help="ngspice (default), the scipy reference, or (circuits) VACASK with compiled devices",
+        help="ngspice (default), the scipy reference, or VACASK with compiled devices (circuits; "
+        "single models without ion pools; the adaptive preset)",
     )
     add_timeout_flag(p)
     p.add_argument("-o", "--out", metavar="CSV", help="write the trace as CSV")
