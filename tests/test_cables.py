@@ -88,6 +88,7 @@ def _spikes(frame, node):
 
 
 @pytest.mark.slow
+@pytest.mark.scale  # 250 ms of a 100-compartment axon in ngspice and natively: 1 to 2 min
 def test_hh_axon_fires_alike_in_ngspice_natively_and_in_the_reference_for_250_ms():
     # Rallpack 3's 250 ms, on the axon cut to 100 compartments: the 1000-compartment axon
     # takes ngspice 340 s for 250 ms (bench/bench_axon.py records it)

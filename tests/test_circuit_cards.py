@@ -159,6 +159,7 @@ def test_exported_hh_pair_runs_unchanged_in_ngspice(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.scale  # the 1000-compartment axon in ngspice twice: 90 s to 3 min
 def test_exported_axon_starts_from_its_given_values_in_ngspice(tmp_path):
     # a circuit started on every node (Rallpack's start) exports as a uic transient
     netlist = tmp_path / "axon.cir"
