@@ -180,9 +180,10 @@ def _simulate_spice(membrane, analysis, formulation, timeout):
 
 
 def _simulate_vacask(membrane, analysis, timeout):
-    """A transient of one model in VACASK: the model placed in a circuit between ``vm`` and
-    ground, each current stimulus a current source into ``vm`` (its Verilog-A compiled to OSDI
-    and cached by hash, as for circuits), with the columns of the other backends."""
+    """One model in VACASK: placed in a circuit between ``vm`` and ground, each current
+    stimulus a current source into ``vm`` (its Verilog-A compiled to OSDI and cached by hash,
+    as for circuits); a DC sweep clamps ``vm`` with a swept source instead. The columns are
+    those of the other backends."""
     if isinstance(analysis, Transient):
         return simulate_vacask_batch([membrane], analysis, timeout)[0]
     _check_vacask(membrane, analysis)

@@ -230,6 +230,19 @@ def test_a_single_models_dc_sweep_and_operating_point_match_ngspice(name):
     np.testing.assert_allclose(rest.iloc[0], native[rest.columns].iloc[0], rtol=0, atol=1e-9)
 
 
+def test_an_operating_point_under_a_current_at_t0_matches_ngspice():
+    # a DC current, and a sine whose offset is its value at t = 0: VACASK's operating point
+    # takes each source's t = 0 value (its dc=), as ngspice's .op does; hh-squid at 2 uA/cm^2
+    # rests at -63.48 mV (measured: the two agree to 3e-14 V)
+    from devicekit.models.stimuli import DC
+
+    for stimulus in (DC(0.02), Sine(0.01, 10.0, offset=0.02)):
+        ours = dk.simulate("hh-squid", "op", stimuli=[stimulus], backend="vacask")
+        spice = dk.simulate("hh-squid", "op", stimuli=[stimulus])
+        np.testing.assert_allclose(ours.iloc[0], spice.iloc[0], rtol=0, atol=1e-9)
+        assert ours["v"].iloc[0] == pytest.approx(-0.06348, abs=1e-5)
+
+
 def test_an_operating_point_on_another_equilibrium_is_said_loudly():
     # Morris-Lecar type I has three equilibria; VACASK's Newton lands on the one at -9.5 mV
     # and does not keep to the nodeset at devicekit's rest (-59.5 mV): a warning names both

@@ -34,10 +34,12 @@ __all__ = ["run_circuit_vacask", "vacask_netlist"]
 def _waveform(waveform, tstop: float) -> str:
     if isinstance(waveform, DC):
         return f"dc={num(waveform.amplitude)}"
+    # dc= is the value at t = 0, which an operating point uses (as ngspice's .op does)
     if isinstance(waveform, Sine):
         return (
-            f'dc=0 type="sine" sinedc={num(waveform.offset)} ampl={num(waveform.amplitude)} '
-            f"freq={num(waveform.frequency)} delay={num(waveform.delay)}"
+            f'dc={num(waveform.offset)} type="sine" sinedc={num(waveform.offset)} '
+            f"ampl={num(waveform.amplitude)} freq={num(waveform.frequency)} "
+            f"delay={num(waveform.delay)}"
         )
     corners = getattr(waveform, "_corners", None)
     if corners is None:
@@ -49,7 +51,7 @@ def _waveform(waveform, tstop: float) -> str:
     for t, v in corners(tstop):
         kept[t] = v
     points = ", ".join(f"{num(t)}, {num(v)}" for t, v in kept.items())
-    return f'dc=0 type="pwl" wave=[{points}]'
+    return f'dc={num(next(iter(kept.values())))} type="pwl" wave=[{points}]'
 
 
 def vacask_netlist(circuit: Circuit, analysis, osdi=compile_osdi) -> tuple[str, dict[str, str]]:
