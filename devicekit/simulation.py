@@ -21,7 +21,7 @@ import numpy as np
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
 from devicekit.circuits import Circuit, CurrentSource, VoltageSource, simulate_circuit
 from devicekit.circuits.vacask import run_circuit_vacask
-from devicekit.errors import ImplausibleValueWarning, InvalidInput
+from devicekit.errors import ImplausibleValueWarning, InvalidInput, SimulationError
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import Membrane
@@ -318,6 +318,41 @@ def _simulate_native(membrane, analysis, timeout):
         current = membrane.area * evaluate(eq.ionic_current, {"v": v, **gates})
         frame = pd.DataFrame({"current": current, **gates}, index=pd.Index(v, name="voltage"))
         return frame
-    # with ion pools: the steady state the pools reach (what ngspice's .op finds), else rest
-    rest = steady_state(membrane) if membrane.pools else membrane.resting_state()
+    # with ion pools: the steady state the pools reach (what ngspice's .op finds), else rest,
+    # or the steady state under the stimuli's current at t = 0
+    injected = float(_stimulus_current(membrane, np.zeros(1))[0])
+    if membrane.pools:
+        rest = steady_state(membrane)
+    elif injected != 0.0:
+        rest = _held_state(membrane, injected)
+    else:
+        rest = membrane.resting_state()
     return pd.DataFrame({k: [v] for k, v in rest.items()})
+
+
+def _held_state(membrane, injected: float) -> dict[str, float]:
+    """The steady state under a constant injected current [A]: V where the steady-state ionic
+    current equals it, the gates at their steady values there; of several stable ones (dI/dV
+    > 0), the nearest to rest, where ngspice's nodeset leads its .op."""
+    from devicekit.models.membrane import _bisect_rising
+
+    eq = membrane.equations()
+    area = membrane.area if membrane.per_area else 1.0
+
+    def net(v):
+        env = {"v": v, **{s: evaluate(eq.steady_states[s], {"v": v}) for s in eq.states}}
+        return area * evaluate(eq.ionic_current, env) - injected
+
+    batteries = list(eq.batteries.values())
+    grid = np.linspace(min([-0.15, *batteries]) - 1.0, max([0.1, *batteries]) + 1.0, 40_001)
+    with np.errstate(all="ignore"):
+        values = np.asarray(net(grid), dtype=float)
+        crossing = np.nonzero((values[:-1] < 0) & (values[1:] >= 0))[0]
+        roots = _bisect_rising(net, grid[crossing], grid[crossing + 1])
+    if roots.size == 0:
+        raise SimulationError(
+            f"{membrane.name!r} has no steady state under the stimuli's {injected:g} A at t = 0 "
+            f"between {grid[0]:g} and {grid[-1]:g} V; run a transient instead"
+        )
+    v = float(roots[np.argmin(np.abs(roots - membrane.resting_state()["v"]))])
+    return {"v": v, **{s: float(evaluate(eq.steady_states[s], {"v": v})) for s in eq.states}}
