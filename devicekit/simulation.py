@@ -228,6 +228,11 @@ def _check_same_equilibrium(membrane, frame) -> None:
         )
 
 
+#: models per VACASK run in a sweep or an f-I curve: VACASK's start-up and the Python around a
+#: run (about 20 ms) shared by 25 points, small beside their simulations
+VACASK_BATCH = 25
+
+
 def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
     """Transients of several models in one VACASK run, one frame per model with the columns
     of :func:`simulate`.

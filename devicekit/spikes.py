@@ -18,7 +18,7 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
 from devicekit.models.kinetics import V
 from devicekit.models.stimuli import Pulse
-from devicekit.simulation import as_membrane, simulate, simulate_vacask_batch
+from devicekit.simulation import VACASK_BATCH, as_membrane, simulate, simulate_vacask_batch
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
 
@@ -371,11 +371,11 @@ def fi_curve(
     amplitudes = np.asarray(amplitudes, dtype=float)
     bar = _progress(amplitudes.size, "f-I curve", progress)
     rows = []
-    if backend == "vacask":  # up to 25 amplitudes in one VACASK netlist and run
+    if backend == "vacask":  # up to VACASK_BATCH amplitudes in one VACASK netlist and run
         membrane = as_membrane(model)
         analysis = Transient(duration, preset=preset)
-        for start in range(0, amplitudes.size, 25):
-            chunk = amplitudes[start : start + 25]
+        for start in range(0, amplitudes.size, VACASK_BATCH):
+            chunk = amplitudes[start : start + VACASK_BATCH]
             models = [membrane.with_stimuli(Pulse(float(a), per_area=membrane.per_area))
                       for a in chunk]  # fmt: skip
             for frame in simulate_vacask_batch(models, analysis):

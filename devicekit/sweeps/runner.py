@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from devicekit.errors import InvalidInput, SweepError
-from devicekit.simulation import simulate, simulate_vacask_batch
+from devicekit.simulation import VACASK_BATCH, simulate, simulate_vacask_batch
 from devicekit.sweeps.measures import measure
 from devicekit.sweeps.space import apply_values
 
@@ -116,7 +116,7 @@ def batches(spec: SweepSpec, todo: list, workers: int) -> list[list]:
     return [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
-BATCH = 25  # points per VACASK run in a sweep: its start-up (about 20 ms) shared by 25 points
+BATCH = VACASK_BATCH  # points per VACASK run in a sweep
 
 
 # ------------------------------------------------------------------------------- executors
