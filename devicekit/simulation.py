@@ -24,7 +24,7 @@ from devicekit.circuits.vacask import run_circuit_vacask
 from devicekit.errors import ImplausibleValueWarning, InvalidInput, SimulationError
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
-from devicekit.models.membrane import Membrane
+from devicekit.models.membrane import Membrane, bisect_rising
 from devicekit.models.paths import apply_values
 from devicekit.models.stimuli import DC
 from devicekit.native import check_pools, clamped_pools, integrate, steady_state
@@ -339,8 +339,6 @@ def _held_state(membrane, injected: float) -> dict[str, float]:
     """The steady state under a constant injected current [A]: V where the steady-state ionic
     current equals it, the gates at their steady values there; of several stable ones (dI/dV
     > 0), the nearest to rest, where ngspice's nodeset leads its .op."""
-    from devicekit.models.membrane import _bisect_rising
-
     eq = membrane.equations()
     area = membrane.area if membrane.per_area else 1.0
 
@@ -353,7 +351,7 @@ def _held_state(membrane, injected: float) -> dict[str, float]:
     with np.errstate(all="ignore"):
         values = np.asarray(net(grid), dtype=float)
         crossing = np.nonzero((values[:-1] < 0) & (values[1:] >= 0))[0]
-        roots = _bisect_rising(net, grid[crossing], grid[crossing + 1])
+        roots = bisect_rising(net, grid[crossing], grid[crossing + 1])
     if roots.size == 0:
         raise SimulationError(
             f"{membrane.name!r} has no steady state under the stimuli's {injected:g} A at t = 0 "

@@ -6,7 +6,7 @@ from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import evaluate
 from devicekit.models.builtin import BUILTIN_MODELS, builtin_model, hh_squid
 from devicekit.models.channels import OhmicChannel
-from devicekit.models.membrane import Membrane, _bisect_rising
+from devicekit.models.membrane import Membrane, bisect_rising
 from devicekit.models.stimuli import VoltageClamp
 from tests.hh_reference import rest_state
 
@@ -37,15 +37,15 @@ def test_rest_equals_brentq_on_the_same_equations(name):
 def test_bisection_finds_known_roots_to_full_precision():
     roots = np.array([-0.065, -1e-3, 0.0, 0.0123456789, 1.5])
     low, high = roots - 2.5e-4, roots + 3e-4  # the root off-centre in each bracket
-    found = _bisect_rising(lambda v: np.tanh(1e3 * (v - roots)), low, high)
+    found = bisect_rising(lambda v: np.tanh(1e3 * (v - roots)), low, high)
     # the function's own zero, to the tolerance xtol 1e-15 + rtol 1e-15 |x|
     assert np.all(np.abs(found - roots) <= 1e-15 + 1e-15 * np.abs(roots))
     # a root on a bracket's end, NaN inside a bracket, and no brackets at all
-    assert _bisect_rising(lambda v: v - 0.1, [0.1], [0.2])[0] == 0.1
-    assert _bisect_rising(lambda v: np.where(v > 0.15, np.nan, v - 0.1), [0.0], [0.2])[0] == (
+    assert bisect_rising(lambda v: v - 0.1, [0.1], [0.2])[0] == 0.1
+    assert bisect_rising(lambda v: np.where(v > 0.15, np.nan, v - 0.1), [0.0], [0.2])[0] == (
         pytest.approx(0.1, abs=2e-15)
     )
-    assert _bisect_rising(np.sin, [], []).size == 0
+    assert bisect_rising(np.sin, [], []).size == 0
 
 
 def test_validation():

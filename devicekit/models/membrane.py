@@ -28,7 +28,7 @@ from devicekit.models.pools import resolve_pools
 from devicekit.models.stimuli import check_finite
 from devicekit.units import engineering
 
-__all__ = ["Membrane", "MembraneEquations"]
+__all__ = ["Membrane", "MembraneEquations", "bisect_rising"]
 
 V = Sym("v")
 
@@ -342,7 +342,7 @@ class Membrane:
             crossing = np.nonzero(np.sign(values[:-1]) * np.sign(values[1:]) <= 0)[0]
             # increasing through zero: stable under current clamp
             rising = crossing[values[crossing] < values[crossing + 1]]
-            roots = _bisect_rising(refine, grid[rising], grid[rising + 1])
+            roots = bisect_rising(refine, grid[rising], grid[rising + 1])
         if roots.size == 0:
             raise InvalidInput(
                 f"membrane {self.name!r} has no stable resting potential between "
@@ -405,7 +405,7 @@ class Membrane:
 HH_TIME_SCALE = 1.1108e-4
 
 
-def _bisect_rising(function, low, high, xtol: float = 1e-15, rtol: float = 1e-15):
+def bisect_rising(function, low, high, xtol: float = 1e-15, rtol: float = 1e-15):
     """Zeros of a function that rises through zero in each bracket ``[low, high]``, all brackets
     at once, to ``xtol + rtol |x|``: the tolerances ``scipy.optimize.brentq`` was given here.
 
