@@ -187,15 +187,11 @@ def _simulate_vacask(membrane, analysis, timeout):
     if isinstance(analysis, Transient):
         return simulate_vacask_batch([membrane], analysis, timeout)[0]
     _check_vacask(membrane, analysis)
-    circuit = Circuit(f"{membrane.name}-vacask"[:64])
-    circuit.add("cell", membrane.with_stimuli(), ("vm", "0"))
     if isinstance(analysis, DCSweep):  # the clamp swept; the membrane current is -i(clamp)
+        circuit, _ = _vacask_circuit([membrane], stimuli=False)
         circuit.add("clamp", VoltageSource(DC(float(analysis.voltages()[0]))), ("vm", "0"))
-    else:  # the stimuli at t = 0: those that are not 0 then
-        for i, stimulus in enumerate(membrane.stimuli):
-            if _stimulus_current(membrane.with_stimuli(stimulus), np.zeros(1))[0] != 0.0:
-                source = CurrentSource(_in_amperes(stimulus, membrane.area))
-                circuit.add(f"stim{i}", source, ("0", "vm"))
+    else:  # each source's value at t = 0 is its dc=, which the operating point takes
+        circuit, _ = _vacask_circuit([membrane])
     frame = run_circuit_vacask(circuit, analysis, timeout=timeout)
     states = {c: c.partition(".")[2] for c in frame if c.startswith("cell.")}
     if isinstance(analysis, DCSweep):
@@ -214,15 +210,14 @@ def _check_same_equilibrium(membrane, frame) -> None:
     three), and VACASK's Newton does not keep to the nodeset it is given."""
     import warnings
 
-    if membrane.stimuli:  # devicekit's rest is that of the unstimulated model
-        return
-    ours = membrane.resting_state()["v"]
+    injected = float(_stimulus_current(membrane, np.zeros(1))[0])
+    ours = (_held_state(membrane, injected) if injected else membrane.resting_state())["v"]
     theirs = float(frame["v"].iloc[0])
     if abs(theirs - ours) > 1e-6:
         warnings.warn(
             f"VACASK's operating point of {membrane.name!r} is at v = {theirs * 1e3:.4g} mV, "
-            f"another equilibrium than devicekit's rest at {ours * 1e3:.4g} mV (the one "
-            "ngspice and the native backend give); use backend='spice' or 'native' for the rest",
+            f"another equilibrium than devicekit's at {ours * 1e3:.4g} mV (the one ngspice "
+            "and the native backend give); use backend='spice' or 'native' for it",
             ImplausibleValueWarning,
             stacklevel=4,
         )
@@ -244,14 +239,7 @@ def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
     models' time scales ask for. ``timeout`` [s] bounds the whole run."""
     for membrane in membranes:
         _check_vacask(membrane, analysis)
-    single = len(membranes) == 1
-    circuit = Circuit(f"{membranes[0].name}-vacask{'' if single else '-batch'}"[:64])
-    names = [("cell", "vm")] if single else [(f"cell{k}", f"vm{k}") for k in range(len(membranes))]
-    for (cell, node), membrane in zip(names, membranes, strict=True):
-        circuit.add(cell, membrane.with_stimuli(), (node, "0"))
-        for i, stimulus in enumerate(membrane.stimuli):
-            source = CurrentSource(_in_amperes(stimulus, membrane.area))
-            circuit.add(f"{cell}_stim{i}" if not single else f"stim{i}", source, ("0", node))
+    circuit, names = _vacask_circuit(membranes)
     at_rest = all(_stimulus_current(membrane, np.zeros(1))[0] == 0.0 for membrane in membranes)
     if at_rest:  # each model starts from its own rest (known, cached): no operating point
         for (_, node), membrane in zip(names, membranes, strict=True):
@@ -267,6 +255,21 @@ def simulate_vacask_batch(membranes, analysis, timeout=None) -> list:
         out.attrs.update(frame.attrs)
         frames.append(out)
     return frames
+
+
+def _vacask_circuit(membranes, *, stimuli: bool = True):
+    """The circuit VACASK runs single models in, and each model's (instance, node): model
+    ``k`` as ``cell<k>`` on ``vm<k>`` (one model: ``cell`` on ``vm``) to ground, with its
+    current stimuli (in amperes) as current sources into its node."""
+    single = len(membranes) == 1
+    circuit = Circuit(f"{membranes[0].name}-vacask{'' if single else '-batch'}"[:64])
+    names = [("cell", "vm")] if single else [(f"cell{k}", f"vm{k}") for k in range(len(membranes))]
+    for (cell, node), membrane in zip(names, membranes, strict=True):
+        circuit.add(cell, membrane.with_stimuli(), (node, "0"))
+        for i, stimulus in enumerate(membrane.stimuli if stimuli else ()):
+            source = CurrentSource(_in_amperes(stimulus, membrane.area))
+            circuit.add(f"stim{i}" if single else f"{cell}_stim{i}", source, ("0", node))
+    return circuit, names
 
 
 def _check_vacask(membrane, analysis) -> None:
