@@ -1,7 +1,7 @@
 # devicekit: set up a fresh Debian/Ubuntu machine, then run the demo or the tests.
 #   make demo   set up everything, then run the main job
 #   make test   set up everything, then run the test suite
-# Other targets: setup, test-scale, lint, bench, netlists, clean.
+# Other targets: setup, test-scale, lint, docs, bench, netlists, clean.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.devicekit-installed
 SUDO   := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: all setup system browser demo test test-scale lint format bench netlists clean
+.PHONY: all setup system browser demo test test-scale lint format bench netlists docs clean
 
 all: test
 
@@ -39,7 +39,7 @@ browser:
 $(STAMP): pyproject.toml | system
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,vacask,neuroml]'
+	$(BIN)/python -m pip install -q -e '.[dev,docs,vacask,neuroml]'
 	@touch $(STAMP)
 
 setup: system $(STAMP)
@@ -67,8 +67,14 @@ bench: setup
 	$(BIN)/python -m pip install -q -e '.[dev,vacask,neuroml,bench]'
 	$(BIN)/python -m bench
 
+# the documentation site, offline, into docs/_build/html; -W: a warning fails the build
+docs: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "devicekit: documentation in docs/_build/html/index.html"
+
 netlists: setup
 	$(BIN)/python -m devicekit.spice.reference netlists
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis devicekit-report
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis devicekit-report \
+	  docs/_build docs/auto_examples docs/reference docs/sg_execution_times.rst

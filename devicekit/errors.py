@@ -10,6 +10,10 @@ standard exceptions keeps working.
 
 from __future__ import annotations
 
+import sys
+import warnings
+from pathlib import Path
+
 __all__ = [
     "CheckpointWarning",
     "ConvergenceWarning",
@@ -25,6 +29,7 @@ __all__ = [
     "SweepError",
     "UnitError",
     "quote",
+    "warn",
 ]
 
 
@@ -114,3 +119,18 @@ class ImplausibleValueWarning(DevicekitWarning):
 
 class CheckpointWarning(DevicekitWarning):
     """A sweep checkpoint had damaged records; they were skipped and their points run again."""
+
+
+_PACKAGE = str(Path(__file__).resolve().parent) + "/"
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Issue a warning that points at the user's line: the first frame of the call stack
+    outside devicekit, however deep inside it the warning arises (a fixed ``stacklevel`` is
+    wrong as soon as a function is reached through another path, such as the callable
+    ``devicekit.fit``)."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2: warn's caller
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)

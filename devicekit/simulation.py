@@ -21,7 +21,7 @@ import numpy as np
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
 from devicekit.circuits import Circuit, CurrentSource, VoltageSource, simulate_circuit
 from devicekit.circuits.vacask import run_circuit_vacask
-from devicekit.errors import ImplausibleValueWarning, InvalidInput, SimulationError
+from devicekit.errors import ImplausibleValueWarning, InvalidInput, SimulationError, warn
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import Membrane, bisect_rising
@@ -208,18 +208,16 @@ def _check_same_equilibrium(membrane, frame) -> None:
     """Warn when VACASK's operating point is another equilibrium than the one devicekit finds
     (and ngspice, led by its nodeset): a model may have several (Morris-Lecar type I has
     three), and VACASK's Newton does not keep to the nodeset it is given."""
-    import warnings
 
     injected = float(_stimulus_current(membrane, np.zeros(1))[0])
     ours = (_held_state(membrane, injected) if injected else membrane.resting_state())["v"]
     theirs = float(frame["v"].iloc[0])
     if abs(theirs - ours) > 1e-6:
-        warnings.warn(
+        warn(
             f"VACASK's operating point of {membrane.name!r} is at v = {theirs * 1e3:.4g} mV, "
             f"another equilibrium than devicekit's at {ours * 1e3:.4g} mV (the one ngspice "
             "and the native backend give); use backend='spice' or 'native' for it",
             ImplausibleValueWarning,
-            stacklevel=4,
         )
 
 

@@ -6,11 +6,9 @@ argument, the offending value, the valid range and a fix.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from devicekit.errors import ImplausibleValueWarning, InvalidInput
+from devicekit.errors import ImplausibleValueWarning, InvalidInput, warn
 
 
 def _first_bad(array: np.ndarray, bad: np.ndarray):
@@ -90,11 +88,10 @@ def check_temperature(value, name: str = "temperature", *, plausible: bool = Tru
     if plausible and np.any(odd):
         first = float(_first_bad(array, odd))
         hint = f"; if you meant {first:g} degC, give {first + 273.15:.2f} K" if first < low else ""
-        warnings.warn(
+        warn(
             f"{name} = {first:g} K is outside {low:g} to {high:g} K, which is implausible for "
             f"an electrolyte{hint} (pass plausible=False to silence this check)",
             ImplausibleValueWarning,
-            stacklevel=3,
         )
     return array
 

@@ -65,7 +65,7 @@ def ghk_current_density(
 
     evaluated as ``P z F (c_in - c_out e^-u) / exprel(-u)`` with ``u = zFV/RT`` (and the
     equivalent form in ``e^u`` for u < 0), so that it is finite at V = 0, where it equals
-    ``P z F (c_in - c_out)``, and cannot overflow for large |V|.
+    ``P z F (c_in - c_out)``, and cannot overflow for large ``|V|``.
 
     Parameters
     ----------
@@ -149,7 +149,7 @@ def ghk_voltage(
         V = \frac{R T}{F} \ln \frac{\sum_{cations} P_i c_{i,out} + \sum_{anions} P_j c_{j,in}}
                                     {\sum_{cations} P_i c_{i,in} + \sum_{anions} P_j c_{j,out}}
 
-    When any |z| differs from 1 (Ca2+, Mg2+) there is no closed form, and V is the root of the
+    When any ``|z|`` differs from 1 (Ca2+, Mg2+) there is no closed form, and V is the root of the
     total GHK current, found by Brent's method between the smallest and the largest Nernst
     potential (each single-ion current increases monotonically with V and vanishes at its own
     Nernst potential, so the root lies there and is unique).

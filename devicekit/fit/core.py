@@ -3,8 +3,6 @@ lmfit, natively or with ngspice in the loop."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from devicekit.errors import (
@@ -13,6 +11,7 @@ from devicekit.errors import (
     FitError,
     InvalidInput,
     PoorFitError,
+    warn,
 )
 from devicekit.fit.models import FitModel, get_fit_model
 from devicekit.fit.result import FitResult
@@ -306,7 +305,7 @@ def _result(model, out, xs, ys, scales, dataset, backend, nfev, columns=()) -> F
     # a failed fit above says so once, without these details; many notes are one warning
     grouped = notes if len(notes) <= 3 else [f"{len(notes)} notes: " + "; ".join(notes)]
     for note in grouped:
-        warnings.warn(f"fit of {model.name!r}: {note}", ConvergenceWarning, stacklevel=3)
+        warn(f"fit of {model.name!r}: {note}", ConvergenceWarning)
     return result
 
 

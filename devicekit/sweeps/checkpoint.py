@@ -9,10 +9,9 @@ import fcntl
 import json
 import os
 import stat
-import warnings
 from pathlib import Path
 
-from devicekit.errors import CheckpointWarning, DataFormatError, InvalidInput, SweepError
+from devicekit.errors import CheckpointWarning, DataFormatError, InvalidInput, SweepError, warn
 
 __all__ = ["Checkpoint"]
 
@@ -189,10 +188,9 @@ def _read_records(handle, path: Path, fingerprint: str, total: int):
     if damaged:
         where = ", ".join(f"line {n} ({why})" for n, why in damaged[:5])
         more = f" and {len(damaged) - 5} more" if len(damaged) > 5 else ""
-        warnings.warn(
+        warn(
             f"checkpoint {str(path)!r}: skipped {len(damaged)} damaged record(s), {where}{more}; "
             "their points run again, every other saved point is kept",
             CheckpointWarning,
-            stacklevel=4,
         )
     return records, good, damaged
