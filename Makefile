@@ -57,6 +57,7 @@ test-scale: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy   # strict on devicekit/electrochem, expr, models and spice ([tool.mypy])
 
 format: setup
 	$(BIN)/ruff format .

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 
@@ -43,6 +44,7 @@ __all__ = [
     "MAX_STEPS",
     "PRESETS",
     "VARIABLE_STEP_PRESETS",
+    "Analysis",
     "DCSweep",
     "Op",
     "Transient",
@@ -190,6 +192,10 @@ class Transient:
         step = self.max_step or min(preset_step(self.preset, time_scale), self.tstop)
         self._check_steps(step)
         return (step, self.reltol or reltol)
+
+
+#: any analysis: an operating point, a DC sweep or a transient
+Analysis: TypeAlias = Op | DCSweep | Transient
 
 
 def check_timeout(timeout) -> None:

@@ -93,6 +93,8 @@ def test_the_wheel_holds_the_data_sets_and_their_licences(installed):
     assert shipped == sorted(p.name for p in (ROOT / "measurements").iterdir())
     for name in shipped:  # the same bytes as the checkout's measurements/
         assert (folder / name).read_bytes() == (ROOT / "measurements" / name).read_bytes()
+    # PEP 561: the installed package says it carries type information
+    assert (Path(where[0]).parent / "py.typed").is_file()
 
 
 def test_a_data_set_is_fitted_by_name_from_an_empty_folder(installed):

@@ -47,7 +47,8 @@ def register(commands, formatter) -> None:
         description=(
             "The main job: the textbook Nernst/GHK table; hh-squid and the iontronic neuron "
             "compiled to SPICE and simulated in ngspice; an f-I sweep on worker processes; fits "
-            "of the conical-channel and nanopore measurements, checked in ngspice; the fitted "
+            "of the conical-channel, DNA-nanopore and OECT measurements, checked in ngspice; the "
+            "fitted "
             "devices exported as an ngspice library and Verilog-A. Figures, CSV files, fitted "
             "cards and the exports go into a report folder with an index.html."
         ),

@@ -225,7 +225,7 @@ def register(commands, formatter) -> None:
 
     p = commands.add_parser(
         "export",
-        help="export a model (SPICE library, Verilog-A, card, NeuroML)",
+        help="export a model or circuit (ngspice, LTspice, Verilog-A, VACASK, NeuroML, card)",
         formatter_class=formatter,
         description="Write a built-in model or a model card (including a fitted card from "
         "'devicekit fit --out') in another format. An existing file is replaced "
@@ -243,7 +243,9 @@ def register(commands, formatter) -> None:
         "      (a folder: hh_squid.net.nml and LEMS_hh_squid.xml; pynml LEMS_hh_squid.xml "
         "-neuron -run -nogui)",
     )
-    p.add_argument("model", help="built-in model name or model card (.toml)")
+    p.add_argument(
+        "model", help="built-in model or circuit (devicekit models), a model card or a circuit card"
+    )
     p.add_argument(
         "--format",
         metavar="FORMAT",
@@ -265,7 +267,10 @@ def register(commands, formatter) -> None:
         "with the format's extension (hh-squid.lib)",
     )
     p.add_argument(
-        "--tstop", metavar="T", help="a circuit's transient in its netlist (default: its card's)"
+        "--tstop",
+        metavar="T",
+        help="duration of the transient written into a circuit's netlist (default: its card's), "
+        "a VACASK netlist or a LEMS simulation (default 100ms)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing file")
     add_json_flag(p)

@@ -104,7 +104,15 @@ def register(commands, formatter) -> None:
         help="a data set: its .toml metadata, its data file, or the name of a packaged one "
         "(" + ", ".join(names()) + ")",
     )
-    p.add_argument("--model", required=True, choices=sorted(FIT_MODELS), help="the model to fit")
+    p.add_argument(
+        "--model",
+        required=True,
+        choices=sorted(FIT_MODELS),
+        help="the model to fit: ohmic (g, E), ghk (permeabilities), boltzmann (v_half, slope), "
+        "boltzmann-iv (a peak I-V), sigmoid (a step-like curve, a memristor's g_inf), conical "
+        "(Kamsma's cone), channel-iv (an HH channel's steady I-V), oect (a transfer curve), "
+        "bistable-oect (both sweeps of a hysteretic one)",
+    )
     p.add_argument("--x", help="column of the independent variable (default: the model's)")
     p.add_argument("--y", help="column to fit (default: the model's)")
     p.add_argument(

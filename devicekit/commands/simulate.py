@@ -225,8 +225,10 @@ def register(commands, formatter) -> None:
 
     p = commands.add_parser(
         "models",
-        help="list the built-in models",
+        help="list the built-in models and circuits",
         formatter_class=formatter,
+        description="The built-in models (membranes and iontronic devices) and circuits, each "
+        "with one line on what it is; any of them is a MODEL for simulate, export and sweep.",
         epilog="Example:\n  devicekit models --json",
     )
     add_json_flag(p)
@@ -234,10 +236,12 @@ def register(commands, formatter) -> None:
 
     p = commands.add_parser(
         "simulate",
-        help="simulate a model in ngspice (or natively)",
+        help="simulate a model or circuit in ngspice, VACASK or scipy",
         formatter_class=formatter,
-        description="Transient from rest under a current step, or the operating point. Results "
-        "are SI; the CSV header carries the units.",
+        description="Transient from rest under a current step (or a voltage clamp), or the "
+        "operating point, of a model or a circuit; prints a summary (spikes and rate, or a "
+        "memristor's conductance range and loop area). Results are SI; the CSV header carries "
+        "the units.",
         epilog="Examples:\n"
         "  devicekit simulate hh-squid --stim 10uA/cm2 --tstop 200ms --out hh.csv "
         "--plot hh.png\n"

@@ -7,16 +7,18 @@ argument, the offending value, the valid range and a fix.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
+from devicekit.arraytypes import ArrayLike, FloatArray
 from devicekit.errors import ImplausibleValueWarning, InvalidInput, warn
 
 
-def _first_bad(array: np.ndarray, bad: np.ndarray):
+def _first_bad(array: FloatArray, bad: npt.NDArray[np.bool_]) -> float:
     value = array[bad].flat[0] if array.ndim else array.item()
     return float(value)
 
 
-def as_float_array(value, name: str) -> np.ndarray:
+def as_float_array(value: ArrayLike, name: str) -> FloatArray:
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -25,7 +27,7 @@ def as_float_array(value, name: str) -> np.ndarray:
         ) from None
 
 
-def check_finite(value, name: str, unit: str) -> np.ndarray:
+def check_finite(value: ArrayLike, name: str, unit: str) -> FloatArray:
     array = as_float_array(value, name)
     bad = ~np.isfinite(array)
     if np.any(bad):
@@ -35,7 +37,7 @@ def check_finite(value, name: str, unit: str) -> np.ndarray:
     return array
 
 
-def check_concentration(value, name: str) -> np.ndarray:
+def check_concentration(value: ArrayLike, name: str) -> FloatArray:
     """Concentrations must be finite and strictly positive [mol/m^3]."""
     array = as_float_array(value, name)
     bad = ~(np.isfinite(array) & (array > 0))
@@ -48,7 +50,7 @@ def check_concentration(value, name: str) -> np.ndarray:
     return array
 
 
-def check_nonnegative(value, name: str, unit: str) -> np.ndarray:
+def check_nonnegative(value: ArrayLike, name: str, unit: str) -> FloatArray:
     array = as_float_array(value, name)
     bad = ~(np.isfinite(array) & (array >= 0))
     if np.any(bad):
@@ -56,7 +58,7 @@ def check_nonnegative(value, name: str, unit: str) -> np.ndarray:
     return array
 
 
-def check_valence(value, name: str = "z") -> np.ndarray:
+def check_valence(value: ArrayLike, name: str = "z") -> FloatArray:
     array = as_float_array(value, name)
     bad = ~(np.isfinite(array) & (array != 0))
     if np.any(bad):
@@ -72,7 +74,9 @@ def check_valence(value, name: str = "z") -> np.ndarray:
 PLAUSIBLE_TEMPERATURE = (200.0, 400.0)
 
 
-def check_temperature(value, name: str = "temperature", *, plausible: bool = True) -> np.ndarray:
+def check_temperature(
+    value: ArrayLike, name: str = "temperature", *, plausible: bool = True
+) -> FloatArray:
     """An absolute temperature [K] > 0. With ``plausible`` (the default) a value outside
     :data:`PLAUSIBLE_TEMPERATURE` gives an :class:`ImplausibleValueWarning`: 37 K is most likely
     37 degC. Switch the check off with ``plausible=False``, or filter the warning class."""
@@ -96,7 +100,7 @@ def check_temperature(value, name: str = "temperature", *, plausible: bool = Tru
     return array
 
 
-def check_positive_coefficient(value, name: str) -> np.ndarray:
+def check_positive_coefficient(value: ArrayLike, name: str) -> FloatArray:
     array = as_float_array(value, name)
     bad = ~(np.isfinite(array) & (array > 0))
     if np.any(bad):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike, FloatArray, FloatOrArray
 from devicekit.electrochem._checks import (
     check_finite,
     check_nonnegative,
@@ -43,7 +44,7 @@ _MOLAR = 1e-3  # mol/m^3 -> mol/L
 _ANGSTROM = 1e-10  # m
 
 
-def ionic_strength(concentrations, valences):
+def ionic_strength(concentrations: ArrayLike, valences: ArrayLike) -> FloatOrArray:
     r"""Ionic strength of a solution [mol/m^3].
 
     .. math:: I = \frac{1}{2} \sum_i c_i z_i^2
@@ -65,7 +66,7 @@ def ionic_strength(concentrations, valences):
     return _scalar(0.5 * np.sum(c * z**2, axis=-1))
 
 
-def water_permittivity(temperature=298.15):
+def water_permittivity(temperature: ArrayLike = 298.15) -> FloatOrArray:
     r"""Relative permittivity of liquid water, eps_r(T) [-].
 
     .. math:: \varepsilon_r = 87.740 - 0.40008\,t + 9.398\times10^{-4} t^2
@@ -87,7 +88,7 @@ def water_permittivity(temperature=298.15):
     return _scalar(87.740 - 0.40008 * t + 9.398e-4 * t**2 - 1.410e-6 * t**3)
 
 
-def debye_huckel_a(temperature=298.15):
+def debye_huckel_a(temperature: ArrayLike = 298.15) -> FloatOrArray:
     r"""Debye-Hueckel constant A(T) [(L/mol)^(1/2)], for log10 activity coefficients.
 
     .. math:: A = 1.82\times10^{6}\,(\varepsilon_r T)^{-3/2}
@@ -100,7 +101,7 @@ def debye_huckel_a(temperature=298.15):
     return _scalar(1.82e6 * (water_permittivity(temperature) * temperature) ** -1.5)
 
 
-def debye_huckel_b(temperature=298.15):
+def debye_huckel_b(temperature: ArrayLike = 298.15) -> FloatOrArray:
     r"""Debye-Hueckel constant B(T) [1/(Angstrom (mol/L)^(1/2))].
 
     .. math:: B = 50.29\,(\varepsilon_r T)^{-1/2}
@@ -111,13 +112,17 @@ def debye_huckel_b(temperature=298.15):
     return _scalar(50.29 * (water_permittivity(temperature) * temperature) ** -0.5)
 
 
-def _prepare(ionic_strength_value, z, temperature):
+def _prepare(
+    ionic_strength_value: ArrayLike, z: ArrayLike, temperature: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatOrArray]:
     strength = check_nonnegative(ionic_strength_value, "ionic_strength", "mol/m^3") * _MOLAR
     z = check_valence(z)
     return strength, z, debye_huckel_a(temperature)
 
 
-def debye_huckel_limiting(ionic_strength, z, temperature=298.15):
+def debye_huckel_limiting(
+    ionic_strength: ArrayLike, z: ArrayLike, temperature: ArrayLike = 298.15
+) -> FloatOrArray:
     r"""Activity coefficient by the Debye-Hueckel limiting law [-].
 
     .. math:: \log_{10}\gamma = -A z^2 \sqrt{I}
@@ -137,7 +142,9 @@ def debye_huckel_limiting(ionic_strength, z, temperature=298.15):
     return _scalar(10.0 ** (-a * z**2 * np.sqrt(strength)))
 
 
-def debye_huckel_extended(ionic_strength, z, ion_size, temperature=298.15):
+def debye_huckel_extended(
+    ionic_strength: ArrayLike, z: ArrayLike, ion_size: ArrayLike, temperature: ArrayLike = 298.15
+) -> FloatOrArray:
     r"""Activity coefficient by the extended Debye-Hueckel law [-].
 
     .. math:: \log_{10}\gamma = -\frac{A z^2 \sqrt{I}}{1 + B a \sqrt{I}}
@@ -167,7 +174,9 @@ def debye_huckel_extended(ionic_strength, z, ion_size, temperature=298.15):
     return _scalar(10.0 ** (-a * z**2 * root / (1.0 + b * size * root)))
 
 
-def davies(ionic_strength, z, temperature=298.15):
+def davies(
+    ionic_strength: ArrayLike, z: ArrayLike, temperature: ArrayLike = 298.15
+) -> FloatOrArray:
     r"""Activity coefficient by the Davies equation [-].
 
     .. math:: \log_{10}\gamma = -A z^2 \left(\frac{\sqrt{I}}{1+\sqrt{I}} - 0.3 I\right)
@@ -186,7 +195,13 @@ def davies(ionic_strength, z, temperature=298.15):
 _MODELS = ("ideal", "debye-huckel-limiting", "debye-huckel-extended", "davies")
 
 
-def activity_coefficient(model: str, ionic_strength, z, temperature=298.15, ion_size=None):
+def activity_coefficient(
+    model: str,
+    ionic_strength: ArrayLike,
+    z: ArrayLike,
+    temperature: ArrayLike = 298.15,
+    ion_size: ArrayLike | None = None,
+) -> FloatOrArray:
     """Activity coefficient by a named model: one of ``ideal``, ``debye-huckel-limiting``,
     ``debye-huckel-extended`` (needs ``ion_size`` [m]) or ``davies``."""
     if model == "ideal":

@@ -12,9 +12,11 @@ Textbooks often use rounded constants (``k = 1.4e-23 J/K``, ``q = 1.6e-19 C``). 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike, FloatOrArray
 from devicekit.electrochem._checks import check_finite, check_temperature
 from devicekit.errors import InvalidInput
 from devicekit.expr import Expr
@@ -77,12 +79,26 @@ class Constants:
 CODATA = Constants()
 
 
-def celsius_to_kelvin(temperature_celsius):
+def celsius_to_kelvin(temperature_celsius: ArrayLike) -> FloatOrArray:
     """Convert a temperature from degrees Celsius to kelvin [K]."""
     return np.asarray(temperature_celsius, dtype=float) + ZERO_CELSIUS
 
 
-def thermal_voltage(temperature=310.15, constants: Constants = CODATA):
+@overload
+def thermal_voltage(temperature: float = 310.15, constants: Constants = CODATA) -> float: ...
+
+
+@overload
+def thermal_voltage(temperature: Expr, constants: Constants = CODATA) -> Expr: ...
+
+
+@overload
+def thermal_voltage(temperature: ArrayLike, constants: Constants = CODATA) -> FloatOrArray: ...
+
+
+def thermal_voltage(
+    temperature: ArrayLike | Expr = 310.15, constants: Constants = CODATA
+) -> FloatOrArray | Expr:
     r"""Thermal voltage k_B T / e [V].
 
     .. math:: V_T = \frac{k_B T}{e} = \frac{R T}{F}
@@ -107,17 +123,20 @@ def thermal_voltage(temperature=310.15, constants: Constants = CODATA):
        2018", Rev. Mod. Phys. 93, 025010 (2021). doi:10.1103/RevModPhys.93.025010
     """
     if isinstance(temperature, Expr):  # a symbol of a device definition: an expression
-        return kt_over_e(temperature, constants)
+        expression: Expr = kt_over_e(temperature, constants)
+        return expression
     return _scalar(kt_over_e(check_temperature(temperature), constants))
 
 
-def kt_over_e(temperature, constants: Constants = CODATA):
+def kt_over_e(temperature: Any, constants: Constants = CODATA) -> Any:
     """k_B T / e for a checked temperature (array or expression): the one place devicekit
     writes the thermal voltage; :func:`thermal_voltage` is its checked, public form."""
     return constants.boltzmann * temperature / constants.elementary_charge
 
 
-def boltzmann_ratio(energy_difference, temperature=310.15, constants: Constants = CODATA):
+def boltzmann_ratio(
+    energy_difference: ArrayLike, temperature: ArrayLike = 310.15, constants: Constants = CODATA
+) -> FloatOrArray:
     r"""Boltzmann population ratio n1/n2 = exp(-(U1 - U2)/(k_B T)).
 
     .. math:: \frac{n(x_1)}{n(x_2)} = \exp\left(-\frac{U(x_1) - U(x_2)}{k_B T}\right)
@@ -145,7 +164,7 @@ def boltzmann_ratio(energy_difference, temperature=310.15, constants: Constants 
     return _scalar(np.exp(-energy_difference / (constants.boltzmann * temperature)))
 
 
-def _scalar(value):
+def _scalar(value: ArrayLike) -> FloatOrArray:
     """Return a Python float for 0-d results and the array otherwise."""
     value = np.asarray(value)
     return float(value) if value.ndim == 0 else value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from devicekit import expr
+from devicekit.arraytypes import ArrayLike, FloatArray, FloatOrArray
 from devicekit.electrochem._checks import (
     check_concentration,
     check_finite,
@@ -23,7 +24,7 @@ from devicekit.errors import InvalidInput
 __all__ = ["exprel", "ghk_current_density", "ghk_current_expr", "ghk_voltage"]
 
 
-def exprel(x):
+def exprel(x: ArrayLike) -> FloatOrArray:
     r"""Relative error exponential, (exp(x) - 1)/x, with its limit 1 at x = 0.
 
     ``expm1(x)/x`` keeps full relative precision for small x (expm1 is accurate to an ulp there),
@@ -35,7 +36,7 @@ def exprel(x):
     return _scalar(np.where(zero, 1.0, np.expm1(safe) / safe))
 
 
-def _ghk_flux_factor(u, c_in, c_out):
+def _ghk_flux_factor(u: FloatArray, c_in: FloatArray, c_out: FloatArray) -> FloatArray:
     """(c_in - c_out e^-u) u / (1 - e^-u), in the branch that cannot overflow."""
     positive = u >= 0
     # u >= 0: (c_in - c_out e^-u) / exprel(-u);  u < 0: (c_in e^u - c_out) / exprel(u)
@@ -47,15 +48,15 @@ def _ghk_flux_factor(u, c_in, c_out):
 
 
 def ghk_current_density(
-    voltage,
-    permeability,
-    c_in,
-    c_out,
-    z,
-    temperature=310.15,
+    voltage: ArrayLike,
+    permeability: ArrayLike,
+    c_in: ArrayLike,
+    c_out: ArrayLike,
+    z: ArrayLike,
+    temperature: ArrayLike = 310.15,
     *,
     constants: Constants = CODATA,
-):
+) -> FloatOrArray:
     r"""GHK current density of one ion species [A/m^2], outward positive.
 
     .. math::
@@ -105,7 +106,16 @@ def ghk_current_density(
     return _scalar(p * z * faraday * _ghk_flux_factor(u, c_in, c_out))
 
 
-def ghk_current_expr(v, battery, c_in, z: int, thermal, permeability, *, constants=CODATA):
+def ghk_current_expr(
+    v: expr.Expr | float,
+    battery: expr.Expr | float,
+    c_in: expr.Expr | float,
+    z: int,
+    thermal: expr.Expr | float,
+    permeability: expr.Expr | float,
+    *,
+    constants: Constants = CODATA,
+) -> expr.Expr:
     r"""The GHK current density of one ion [A/m^2] as an expression tree, in series-battery
     form, for the device definitions that every backend prints.
 
@@ -132,14 +142,14 @@ def ghk_current_expr(v, battery, c_in, z: int, thermal, permeability, *, constan
 
 
 def ghk_voltage(
-    permeability,
-    c_in,
-    c_out,
-    z,
-    temperature=310.15,
+    permeability: ArrayLike,
+    c_in: ArrayLike,
+    c_out: ArrayLike,
+    z: ArrayLike,
+    temperature: ArrayLike = 310.15,
     *,
     constants: Constants = CODATA,
-):
+) -> FloatOrArray:
     r"""GHK reversal (zero-current) potential of several permeant ions [V].
 
     When every ion is monovalent the closed form applies:
@@ -215,7 +225,7 @@ def ghk_voltage(
             denominator = np.sum(p * np.where(cation, c_in, c_out), axis=-1)
             v = thermal * (np.log(numerator) - np.log(denominator))
         else:
-            v = _ghk_root(p, c_in, c_out, z, np.broadcast_to(thermal, p.shape[:-1]))
+            v = _ghk_root(p, c_in, c_out, z, np.broadcast_to(thermal, p.shape[:-1]))  # type: ignore[arg-type]
     if not np.all(np.isfinite(v)):
         raise InvalidInput(
             "the GHK voltage is not finite for these inputs: the weighted concentrations "
@@ -225,7 +235,9 @@ def ghk_voltage(
     return _scalar(v)
 
 
-def _ghk_root(p, c_in, c_out, z, thermal):
+def _ghk_root(
+    p: FloatArray, c_in: FloatArray, c_out: FloatArray, z: FloatArray, thermal: FloatArray
+) -> FloatArray:
     from scipy.optimize import brentq  # imported here to keep `import devicekit` light
 
     out = np.empty(p.shape[:-1])
@@ -235,7 +247,14 @@ def _ghk_root(p, c_in, c_out, z, thermal):
         pi, ci, co, zi = pi[active], ci[active], co[active], zi[active]
         nernst = vt / zi * (np.log(co) - np.log(ci))
 
-        def total(v, pi=pi, ci=ci, co=co, zi=zi, vt=vt):
+        def total(
+            v: float,
+            pi: FloatArray = pi,
+            ci: FloatArray = ci,
+            co: FloatArray = co,
+            zi: FloatArray = zi,
+            vt: FloatArray = vt,
+        ) -> float:
             # total current / F; the factor F is common and does not move the root
             return float(np.sum(pi * zi * _ghk_flux_factor(zi * v / vt, ci, co)))
 

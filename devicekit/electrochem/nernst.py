@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike, FloatOrArray
 from devicekit.electrochem._checks import (
     check_concentration,
     check_finite,
@@ -25,16 +26,16 @@ __all__ = ["driving_force", "nernst_potential", "ohmic_current"]
 
 
 def nernst_potential(
-    c_in,
-    c_out,
-    z,
-    temperature=310.15,
+    c_in: ArrayLike,
+    c_out: ArrayLike,
+    z: ArrayLike,
+    temperature: ArrayLike = 310.15,
     *,
-    activity_coefficient_in=1.0,
-    activity_coefficient_out=1.0,
+    activity_coefficient_in: ArrayLike = 1.0,
+    activity_coefficient_out: ArrayLike = 1.0,
     constants: Constants = CODATA,
     plausible: bool = True,
-):
+) -> FloatOrArray:
     r"""Nernst (equilibrium, reversal) potential of an ion species [V].
 
     .. math::
@@ -96,7 +97,7 @@ def nernst_potential(
     return _scalar(thermal / z * log_ratio)
 
 
-def driving_force(membrane_potential, reversal_potential):
+def driving_force(membrane_potential: ArrayLike, reversal_potential: ArrayLike) -> FloatOrArray:
     r"""Driving force on an ion, V_m - E_i [V].
 
     Positive driving force pushes positive charge outward (outward current is positive).
@@ -106,7 +107,9 @@ def driving_force(membrane_potential, reversal_potential):
     return _scalar(v - e)
 
 
-def ohmic_current(conductance, membrane_potential, reversal_potential):
+def ohmic_current(
+    conductance: ArrayLike, membrane_potential: ArrayLike, reversal_potential: ArrayLike
+) -> FloatOrArray:
     r"""Ohmic (chord) current of a conductance in series with a Nernst battery.
 
     .. math:: I_i = g_i (V_m - E_i)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike, FloatOrArray
 from devicekit.electrochem._checks import (
     check_concentration,
     check_finite,
@@ -25,7 +26,9 @@ from devicekit.errors import InvalidInput
 __all__ = ["chord_conductance_potential", "mullins_noda_potential", "pump_resting_potential"]
 
 
-def chord_conductance_potential(conductance, reversal_potential, pump_current=0.0):
+def chord_conductance_potential(
+    conductance: ArrayLike, reversal_potential: ArrayLike, pump_current: ArrayLike = 0.0
+) -> FloatOrArray:
     r"""Resting potential from the chord-conductance equation [V].
 
     The steady state of conductances g_i in series with batteries E_i, plus a pump current I_p
@@ -72,7 +75,13 @@ def chord_conductance_potential(conductance, reversal_potential, pump_current=0.
     return _scalar((np.sum(g * e, axis=-1) - i_pump) / total)
 
 
-def pump_resting_potential(conductance_na, conductance_k, e_na, e_k, coupling_ratio=1.5):
+def pump_resting_potential(
+    conductance_na: ArrayLike,
+    conductance_k: ArrayLike,
+    e_na: ArrayLike,
+    e_k: ArrayLike,
+    coupling_ratio: float = 1.5,
+) -> FloatOrArray:
     r"""Steady state with a Na/K pump that balances the Na+ and K+ leaks [V].
 
     In a true steady state the pump extrudes the Na+ that leaks in and takes up the K+ that leaks
@@ -123,17 +132,17 @@ def pump_resting_potential(conductance_na, conductance_k, e_na, e_k, coupling_ra
 
 
 def mullins_noda_potential(
-    permeability_k,
-    permeability_na,
-    k_in,
-    k_out,
-    na_in,
-    na_out,
-    temperature=310.15,
-    coupling_ratio=1.5,
+    permeability_k: ArrayLike,
+    permeability_na: ArrayLike,
+    k_in: ArrayLike,
+    k_out: ArrayLike,
+    na_in: ArrayLike,
+    na_out: ArrayLike,
+    temperature: ArrayLike = 310.15,
+    coupling_ratio: float = 1.5,
     *,
     constants: Constants = CODATA,
-):
+) -> FloatOrArray:
     r"""GHK steady state with an electrogenic Na/K pump (Mullins-Noda equation) [V].
 
     .. math::

@@ -27,6 +27,7 @@ from devicekit.expr.functions import (
 )
 from devicekit.expr.nodes import (
     Expr,
+    ExprLike,
     Fn,
     Num,
     Op,
@@ -64,6 +65,7 @@ __all__ = [
     "SPICE_FUNCTIONS",
     "VERILOG_A_FUNCTIONS",
     "Expr",
+    "ExprLike",
     "Fn",
     "Function",
     "Num",

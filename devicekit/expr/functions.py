@@ -16,8 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from devicekit.arraytypes import ArrayLike, FloatArray
 
 __all__ = ["DIALECTS", "EXPREL_SWITCH", "FUNCTIONS", "Function", "preamble", "real_literal"]
 
@@ -34,8 +37,8 @@ class Function:
 
     name: str
     arity: int
-    numpy: Callable
-    scalar: Callable
+    numpy: Callable[..., Any]
+    scalar: Callable[..., float]
     ngspice: str
     ltspice: str
     verilog_a: str
@@ -45,7 +48,7 @@ class Function:
         return template[dialect].format(*args)
 
 
-def _exprel(x):
+def _exprel(x: ArrayLike) -> FloatArray:
     x = np.asarray(x, dtype=float)
     zero = x == 0.0
     safe = np.where(zero, 1.0, x)
@@ -56,7 +59,12 @@ def _scalar_exprel(x: float) -> float:
     return 1.0 if x == 0.0 else math.expm1(x) / x
 
 
-def _plain(name: str, numpy_function, scalar_function, spice_name: str | None = None):
+def _plain(
+    name: str,
+    numpy_function: Callable[..., Any],
+    scalar_function: Callable[..., float],
+    spice_name: str | None = None,
+) -> Function:
     spice_name = spice_name or name
     return Function(
         name, 1, numpy_function, scalar_function, f"{spice_name}({{0}})",

@@ -5,8 +5,9 @@ their numpy evaluation (:func:`evaluate`), a fast scalar form for ODE right-hand
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from devicekit.expr.functions import FUNCTIONS
 
 __all__ = [
     "Expr",
+    "ExprLike",
     "Fn",
     "Num",
     "Op",
@@ -38,42 +40,46 @@ __all__ = [
 ]
 
 
+#: what an expression operand may be: a node, or a number (made a :class:`Num`)
+ExprLike: TypeAlias = "Expr | float"
+
+
 class Expr:
     """Base class of expression nodes; supports ``+ - * / **`` and unary minus."""
 
     __slots__ = ()
 
-    def __add__(self, other):
+    def __add__(self, other: ExprLike) -> Expr:
         return Op("+", (self, as_expr(other)))
 
-    def __radd__(self, other):
+    def __radd__(self, other: ExprLike) -> Expr:
         return Op("+", (as_expr(other), self))
 
-    def __sub__(self, other):
+    def __sub__(self, other: ExprLike) -> Expr:
         return Op("-", (self, as_expr(other)))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: ExprLike) -> Expr:
         return Op("-", (as_expr(other), self))
 
-    def __mul__(self, other):
+    def __mul__(self, other: ExprLike) -> Expr:
         return Op("*", (self, as_expr(other)))
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: ExprLike) -> Expr:
         return Op("*", (as_expr(other), self))
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: ExprLike) -> Expr:
         return Op("/", (self, as_expr(other)))
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: ExprLike) -> Expr:
         return Op("/", (as_expr(other), self))
 
-    def __pow__(self, other):
+    def __pow__(self, other: ExprLike) -> Expr:
         return Op("**", (self, as_expr(other)))
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: ExprLike) -> Expr:
         return Op("**", (as_expr(other), self))
 
-    def __neg__(self):
+    def __neg__(self) -> Expr:
         return Op("neg", (self,))
 
     # __str__ is the canonical text of devicekit.expr.printers.to_text, set there (the printers
@@ -86,7 +92,7 @@ class Num(Expr):
 
     value: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not math.isfinite(self.value):
             raise ModelCardError(f"number {self.value!r} in an expression is not finite")
 
@@ -103,7 +109,7 @@ class Op(Expr):
     """An operator: ``+ - * / **`` (binary) or ``neg`` (unary)."""
 
     op: str
-    args: tuple
+    args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, eq=True)
@@ -111,10 +117,10 @@ class Fn(Expr):
     """A call of one of :data:`FUNCTIONS`."""
 
     name: str
-    args: tuple
+    args: tuple[Expr, ...]
 
 
-def as_expr(value) -> Expr:
+def as_expr(value: ExprLike) -> Expr:
     if isinstance(value, Expr):
         return value
     if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
@@ -122,39 +128,39 @@ def as_expr(value) -> Expr:
     raise TypeError(f"cannot make an expression of {value!r}")
 
 
-def exp(x) -> Expr:
+def exp(x: ExprLike) -> Expr:
     return Fn("exp", (as_expr(x),))
 
 
-def exprel(x) -> Expr:
+def exprel(x: ExprLike) -> Expr:
     return Fn("exprel", (as_expr(x),))
 
 
-def ln(x) -> Expr:
+def ln(x: ExprLike) -> Expr:
     return Fn("ln", (as_expr(x),))
 
 
-def sqrt(x) -> Expr:
+def sqrt(x: ExprLike) -> Expr:
     return Fn("sqrt", (as_expr(x),))
 
 
-def tanh(x) -> Expr:
+def tanh(x: ExprLike) -> Expr:
     return Fn("tanh", (as_expr(x),))
 
 
-def cosh(x) -> Expr:
+def cosh(x: ExprLike) -> Expr:
     return Fn("cosh", (as_expr(x),))
 
 
-def minimum(a, b) -> Expr:
+def minimum(a: ExprLike, b: ExprLike) -> Expr:
     return Fn("min", (as_expr(a), as_expr(b)))
 
 
-def maximum(a, b) -> Expr:
+def maximum(a: ExprLike, b: ExprLike) -> Expr:
     return Fn("max", (as_expr(a), as_expr(b)))
 
 
-def ifelse(condition, a, b) -> Expr:
+def ifelse(condition: ExprLike, a: ExprLike, b: ExprLike) -> Expr:
     """``a`` where ``condition > 0``, else ``b``."""
     return Fn("ifelse", (as_expr(condition), as_expr(a), as_expr(b)))
 
@@ -221,7 +227,7 @@ def symbols(expr: Expr) -> set[str]:
 
 
 # ----------------------------------------------------------------------------- evaluation
-def evaluate(expr: Expr, env: Mapping[str, object]):
+def evaluate(expr: Expr, env: Mapping[str, object]) -> Any:
     """Evaluate with numpy; ``env`` maps symbol names to numbers or arrays."""
     if isinstance(expr, Num):
         return expr.value
@@ -256,7 +262,7 @@ def _integer_exponent(node: Expr) -> int | None:
     return None
 
 
-def _power(base, exponent_node, exponent):
+def _power(base: Any, exponent_node: Expr, exponent: Any) -> Any:
     n = _integer_exponent(exponent_node)
     if n is None:
         return base**exponent
@@ -284,7 +290,7 @@ def lambdify(expr: Expr, names: list[str]) -> Callable[..., float]:
     where it is several times faster than :func:`evaluate` on scalars."""
     index = {name: i for i, name in enumerate(names)}
 
-    def build(node: Expr):
+    def build(node: Expr) -> Callable[[Sequence[float]], float]:
         if isinstance(node, Num):
             value = node.value
             return lambda a: value
@@ -299,6 +305,8 @@ def lambdify(expr: Expr, names: list[str]) -> Callable[..., float]:
                 (g,) = parts
                 return lambda a: f(g(a))
             return lambda a: f(*(g(a) for g in parts))
+        if not isinstance(node, Op):
+            raise TypeError(f"not an expression: {node!r}")
         parts = [build(x) for x in node.args]
         if node.op == "neg":
             (g,) = parts

@@ -26,7 +26,7 @@ _QUANTITY = re.compile(
 
 
 def _replace_quantities(text: str, where: str) -> str:
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         number, word = match.group(1), match.group(2)
         # "/" may be a division: take the longest "/"-prefix that is a unit ("15ms/cosh(...)"
         # is 15 ms divided by cosh; "36mS/cm2" is one unit)
@@ -117,14 +117,16 @@ def _convert(node: ast.AST, allowed: set[str], where: str, text: str, depth: int
     if depth > _MAX_DEPTH:
         raise ModelCardError(f"{where}: expression nested deeper than {_MAX_DEPTH} levels")
 
-    def refuse(what: str):
+    def refuse(what: str) -> ModelCardError:
         return ModelCardError(
             f"{where}: {what} is not allowed in {text!r}; expressions may use numbers (with "
             f"units), the symbols {sorted(allowed)}, + - * / ** and the functions "
             f"{sorted(FUNCTIONS)}"
         )
 
-    recurse = lambda child: _convert(child, allowed, where, text, depth + 1)  # noqa: E731
+    def recurse(child: ast.AST) -> Expr:
+        return _convert(child, allowed, where, text, depth + 1)
+
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise refuse(f"the constant {node.value!r}")

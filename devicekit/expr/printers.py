@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from devicekit.expr.functions import FUNCTIONS, preamble, real_literal
-from devicekit.expr.nodes import Expr, Fn, Num, Sym, _integer_exponent
+from devicekit.expr.nodes import Expr, Fn, Num, Op, Sym, _integer_exponent
 
 __all__ = ["SPICE_FUNCTIONS", "VERILOG_A_FUNCTIONS", "to_spice", "to_text", "to_verilog_a"]
 
@@ -29,7 +29,7 @@ def _print(
     parent: int = 0,
     number: Callable[[float], str] = _number,
 ) -> str:
-    def sub(node, level=0):
+    def sub(node: Expr, level: int = 0) -> str:
         return _print(node, leaf, call, power, level, number)
 
     if isinstance(expr, Num):
@@ -39,6 +39,8 @@ def _print(
         return leaf(expr)
     if isinstance(expr, Fn):
         return call(expr, [sub(a) for a in expr.args])
+    if not isinstance(expr, Op):
+        raise TypeError(f"not an expression: {expr!r}")
     precedence = _PRECEDENCE[expr.op]
     if expr.op == "neg":
         text = "-" + sub(expr.args[0], precedence)
@@ -90,7 +92,7 @@ def to_spice(expr: Expr, names: Mapping[str, str], dialect: str = "ngspice") -> 
     def call(fn: Fn, args: list[str]) -> str:
         return FUNCTIONS[fn.name].text(dialect, args)
 
-    def power(base, node, exponent):
+    def power(base: str, node: Expr, exponent: str) -> str:
         return _product_power(base, node, exponent, f"pow({base}, {exponent})")
 
     return _print(expr, leaf, call, power)
@@ -103,7 +105,7 @@ def to_verilog_a(expr: Expr, names: Mapping[str, str]) -> str:
     def call(fn: Fn, args: list[str]) -> str:
         return FUNCTIONS[fn.name].text("verilog-a", args)
 
-    def power(base, node, exponent):
+    def power(base: str, node: Expr, exponent: str) -> str:
         return _product_power(base, node, exponent, f"pow({base}, {exponent})")
 
     def leaf(sym: Sym) -> str:
@@ -112,7 +114,8 @@ def to_verilog_a(expr: Expr, names: Mapping[str, str]) -> str:
     return _print(expr, leaf, call, power, number=real_literal)
 
 
-Expr.__str__ = to_text  # str(expr) is its canonical text
+# str(expr) is its canonical text; set here, as the printers build on the nodes
+Expr.__str__ = to_text  # type: ignore[method-assign, assignment]
 
 #: ``.func`` definitions that generated SPICE relies on (ngspice dialect)
 SPICE_FUNCTIONS = preamble("ngspice")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -115,7 +115,7 @@ def morris_lecar(kind: str = "I") -> Membrane:
     )
 
 
-def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
+def conical_memristor(geometry: ConicalChannel | None = None, battery: float = 0.0) -> Membrane:
     """The conical fluidic memristor of Kamsma et al. (PRL 130, 268401, 2023), published
     parameters: a channel of conductance g = g0 x, where x relaxes to g_inf(V)/g0 with
     tau = L^2/(12 D) = 8.3 ms, in series with ``battery`` [V] (0 for the bare device).
@@ -141,13 +141,15 @@ def conical_memristor(geometry=None, battery: float = 0.0) -> Membrane:
     )
 
 
-def memristor_from_sigmoid(values: dict, geometry=None, battery: float = 0.0) -> Membrane:
+def memristor_from_sigmoid(
+    values: Mapping[str, float], geometry: ConicalChannel | None = None, battery: float = 0.0
+) -> Membrane:
     """A conical memristor whose g_inf(V)/g0 is a fitted 4-parameter sigmoid (``low``,
     ``high``, ``v_mid`` [V], ``width`` [V]; see devicekit.fit.models), with the published
     channel's g0 and tau: the "accurate smooth fit" for a device the geometry does not match."""
     import dataclasses
 
-    def num(value) -> str:
+    def num(value: float) -> str:
         return repr(float(value))
 
     base = conical_memristor(geometry, battery)
@@ -156,6 +158,7 @@ def memristor_from_sigmoid(values: dict, geometry=None, battery: float = 0.0) ->
         f"(1 + exp(-(v - {num(values['v_mid'])}) / {num(values['width'])}))"
     )
     channel = base.channels[0]
+    assert isinstance(channel, HHChannel)  # conical_memristor's one gated channel
     gate = dataclasses.replace(
         channel.gates[0], inf=RateFunction("expression", expression=expression)
     )
@@ -179,7 +182,10 @@ def iontronic_neuron() -> Membrane:
 
     devicekit's own design (the paper's circuit values are not in its reference code): the
     batteries and the branch ratio were chosen so that the fast subsystem is bistable with rest
-    on its lower branch (rest -0.667 V), which makes the response all-or-none.
+    on its lower branch (rest -0.667 V), which makes the response all-or-none. The rest is
+    weakly unstable: a pulse of 1% of the threshold grows as a slow oscillation (about 1.6-fold
+    per second) into repetitive firing after about 11 s, so a pulse's threshold depends on how
+    long one waits for the spike (``find_threshold``'s ``duration``).
     """
 
     fast, slow = ConicalChannel(length=10e-6), ConicalChannel(length=60e-6)
@@ -269,7 +275,7 @@ def hh_squid_kacc() -> Membrane:
 
 
 #: name -> (factory, one-line description)
-BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
+BUILTIN_MODELS: dict[str, tuple[Callable[[], Membrane], str]] = {
     "hh-squid": (hh_squid, "Hodgkin-Huxley 1952 squid giant axon, 6.3 degC"),
     "morris-lecar": (lambda: morris_lecar("I"), "Morris-Lecar, type I (SNIC onset)"),
     "morris-lecar-ii": (lambda: morris_lecar("II"), "Morris-Lecar, type II (Hopf onset)"),
@@ -282,10 +288,10 @@ BUILTIN_MODELS: dict[str, tuple[Callable[[], object], str]] = {
 
 #: the built-in models made so far: a Membrane is immutable, so one object serves every call,
 #: and what it has worked out once (its equations, rest and time scale) is not worked out again
-_MADE: dict = {}
+_MADE: dict[str, Membrane] = {}
 
 
-def builtin_model(name: str):
+def builtin_model(name: str) -> Membrane:
     try:
         factory = BUILTIN_MODELS[name][0]
     except KeyError:

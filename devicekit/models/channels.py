@@ -16,9 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike
 from devicekit.electrochem.constants import thermal_voltage
 from devicekit.electrochem.ghk import ghk_current_expr
 from devicekit.electrochem.nernst import nernst_potential
@@ -62,11 +64,13 @@ class Environment:
         return values[ion]
 
     def nernst(self, ion: str) -> float:
-        return nernst_potential(
-            self.concentration(ion, "inside"),
-            self.concentration(ion, "outside"),
-            get_ion(ion).valence,
-            self.temperature,
+        return float(
+            nernst_potential(
+                self.concentration(ion, "inside"),
+                self.concentration(ion, "outside"),
+                get_ion(ion).valence,
+                self.temperature,
+            )
         )
 
 
@@ -94,7 +98,7 @@ def _check_name(name: str) -> None:
     check_identifier(name, "channel", "na, k or leak")
 
 
-def _check_reversal(channel) -> None:
+def _check_reversal(channel: OhmicChannel | HHChannel) -> None:
     if channel.reversal_potential is None and channel.ion is None:
         raise ModelCardError(
             f"channel {channel.name}: give its reversal potential (e.g. 50mV) or its ion (Na), "
@@ -104,7 +108,7 @@ def _check_reversal(channel) -> None:
         raise ModelCardError(f"channel {channel.name}: reversal potential is not finite")
 
 
-def _check_nonnegative(channel, attribute: str, unit: str) -> None:
+def _check_nonnegative(channel: Channel, attribute: str, unit: str) -> None:
     value = getattr(channel, attribute)
     if not (np.isfinite(value) and value >= 0):
         raise ModelCardError(
@@ -116,7 +120,7 @@ class _Ungated:
     """A channel without gates: no state, and no temperature scaling of kinetics."""
 
     @property
-    def gates(self) -> tuple:
+    def gates(self) -> tuple[Gate, ...]:
         return ()
 
     def phi(self, temperature: float) -> float:
@@ -135,7 +139,7 @@ class OhmicChannel(_Ungated):
     ion: str | None = None
     kind: str = field(default="ohmic", init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_name(self.name)
         _check_nonnegative(self, "conductance", "S/m^2")
         _check_reversal(self)
@@ -144,7 +148,14 @@ class OhmicChannel(_Ungated):
         """The series battery E [V]."""
         return _battery(self, env)
 
-    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None, **symbolic):
+    def current(
+        self,
+        env: Environment,
+        v: Expr = V,
+        e: Expr = E,
+        states: dict[str, Expr] | None = None,
+        **symbolic: Expr,
+    ) -> Expr:
         """Current density [A/m^2] as an expression of v and the battery e; ``size`` (a
         symbol) replaces the conductance's value in a parametric definition."""
         return symbolic.get("size", self.conductance) * (v - e)
@@ -172,7 +183,7 @@ class GHKChannel(_Ungated):
         default=None, init=False, metadata=quantity("voltage", doc="the ion's Nernst potential")
     )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_name(self.name)
         _check_nonnegative(self, "permeability", "m/s")
         get_ion(self.ion)
@@ -180,7 +191,14 @@ class GHKChannel(_Ungated):
     def battery(self, env: Environment) -> float:
         return env.nernst(self.ion)
 
-    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None, **symbolic):
+    def current(
+        self,
+        env: Environment,
+        v: Expr = V,
+        e: Expr = E,
+        states: dict[str, Expr] | None = None,
+        **symbolic: Expr,
+    ) -> Expr:
         """Current density [A/m^2] (:func:`~devicekit.electrochem.ghk.ghk_current_expr`);
         ``size``, ``thermal`` and ``c_in`` (symbols) replace the permeability, the thermal
         voltage and the inside concentration in a parametric definition."""
@@ -231,7 +249,7 @@ class HHChannel:
     )
     kind: str = field(default="hh", init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check_name(self.name)
         _check_nonnegative(self, "conductance", "S/m^2")
         _check_reversal(self)
@@ -249,34 +267,48 @@ class HHChannel:
     def open_fraction(self, states: dict[str, Expr], v: Expr = V) -> Expr:
         """prod(x ** p). An instantaneous gate without an entry in ``states`` is replaced by its
         steady state x_inf(v)."""
-        product = None
+        product: Expr | None = None
         for gate in self.gates:
             x = states[gate.name] if gate.name in states else gate.steady_state(v)
             term = x if gate.power == 1 else x**gate.power
             product = term if product is None else product * term
+        if product is None:  # an HH channel has gates (checked when it was made)
+            raise ModelCardError(f"channel {self.name} has no gates")
         return product
 
     def battery(self, env: Environment) -> float:
         return _battery(self, env)
 
-    def current(self, env: Environment, v: Expr = V, e: Expr = E, states=None, **symbolic):
+    def current(
+        self,
+        env: Environment,
+        v: Expr = V,
+        e: Expr = E,
+        states: dict[str, Expr] | None = None,
+        **symbolic: Expr,
+    ) -> Expr:
         """``g prod(x_k ** p_k) (v - e)``; ``size`` (a symbol) replaces g's value."""
         if states is None:
             states = {g.name: Sym(g.name) for g in self.gates}
         return symbolic.get("size", self.conductance) * self.open_fraction(states, v) * (v - e)
 
 
-def _battery(channel, env: Environment) -> float:
+def _battery(channel: OhmicChannel | HHChannel, env: Environment) -> float:
     if channel.reversal_potential is not None:
         return channel.reversal_potential
+    if channel.ion is None:  # refused when the channel was made
+        raise ModelCardError(f"channel {channel.name}: give its reversal potential or its ion")
     return env.nernst(channel.ion)
 
 
-def steady_state_current(channel, env: Environment, v):
+def steady_state_current(channel: Channel, env: Environment, v: ArrayLike) -> Any:
     """Steady-state I-V of a channel [A/m^2], every gate at x_inf(v), evaluated with numpy."""
     states = {g.name: g.steady_state() for g in channel.gates}
     expression = channel.current(env, V, E, states)
     return evaluate(expression, {"v": np.asarray(v, dtype=float), "e": channel.battery(env)})
 
+
+#: any channel
+Channel: TypeAlias = OhmicChannel | GHKChannel | HHChannel
 
 CHANNEL_KINDS = {"ohmic": OhmicChannel, "ghk": GHKChannel, "hh": HHChannel}

@@ -42,17 +42,23 @@ B-source in SPICE, a variable in Verilog-A.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from devicekit.electrochem.constants import thermal_voltage
 from devicekit.errors import InvalidInput, ModelCardError
 from devicekit.expr import Expr, Num, Sym, evaluate, fold, ln, substitute, symbols, to_text
+from devicekit.models.channels import Channel, GHKChannel, HHChannel
 from devicekit.models.ions import get_ion
 from devicekit.models.parameters import describe
 from devicekit.models.pools import pool_equations, pump_currents
 from devicekit.units import KINDS
+
+if TYPE_CHECKING:
+    from devicekit.models.membrane import Membrane
 
 __all__ = ["ChannelTerms", "Definition", "GateRates", "MembraneEquations", "Parameter", "define"]
 
@@ -133,7 +139,7 @@ class ChannelTerms:
     battery: str
     kind: str
     #: the channel's gates as (state name, power, dynamic, gate name)
-    gates: tuple = ()
+    gates: tuple[tuple[str, int, bool, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,16 +168,15 @@ class Definition:
     pools: tuple[str, ...] = ()
     ionic_current: Expr = field(init=False)
 
-    def __post_init__(self):
-        total = None
-        for terms in (*self.channels.values(), *self.pumps.values()):
-            terms = getattr(terms, "current", terms)
-            total = terms if total is None else total + terms
+    def __post_init__(self) -> None:
+        total: Expr | None = None
+        for term in (*(t.current for t in self.channels.values()), *self.pumps.values()):
+            total = term if total is None else total + term
         if total is None:
             raise ModelCardError(f"membrane {self.name!r} has no channels")
         object.__setattr__(self, "ionic_current", total)
 
-    def values(self, overrides: dict | None = None) -> dict[str, float]:
+    def values(self, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
         """Parameter values (with ``overrides`` by symbol) and the derived quantities."""
         values = {name: p.value for name, p in self.parameters.items()}
         for name, value in (overrides or {}).items():
@@ -192,20 +197,20 @@ class Definition:
                     )
         return values
 
-    def bound(self, expression: Expr, numbers: dict[str, Expr]) -> Expr:
+    def bound(self, expression: Expr, numbers: Mapping[str, Expr]) -> Expr:
         """``expression`` with the instantaneous gates written out and the parameters
         replaced by ``numbers`` (symbol -> Num), constants folded."""
         expression = substitute(substitute(expression, self.moving), self.algebraic)
         return fold(substitute(expression, numbers))
 
-    def _battery(self, symbol: str, numbers: dict) -> float:
+    def _battery(self, symbol: str, numbers: Mapping[str, Num]) -> float:
         """A battery's value, a moving one at the pools' initial concentrations."""
         if symbol not in self.moving:
             return numbers[symbol].value
         start = {pool: self.bound(self.steady_states[pool], numbers) for pool in self.pools}
         return float(evaluate(self.bound(Sym(symbol), {**numbers, **start}), {}))
 
-    def bind(self, overrides: dict | None = None):
+    def bind(self, overrides: Mapping[str, float] | None = None) -> MembraneEquations:
         """The equations with every parameter replaced by its value, constants folded."""
         numbers = {k: Num(v) for k, v in self.values(overrides).items()}
 
@@ -243,11 +248,18 @@ ABSOLUTE_KINDS = {
 
 
 def _parameter(
-    owner, attribute: str, symbol: str, path: str, value=None, per_area: bool = True
+    owner: Any,
+    attribute: str,
+    symbol: str,
+    path: str,
+    value: float | None = None,
+    per_area: bool = True,
 ) -> Parameter:
     """The parameter of field ``attribute`` of ``owner``, described by its metadata; in a
     device in its own units (``per_area`` False) per-area kinds become absolute (S, F, A)."""
     described = describe(owner, attribute)
+    if described is None:
+        raise TypeError(f"{type(owner).__name__}.{attribute} has no quantity metadata")
     value = getattr(owner, attribute) if value is None else value
     kind = described.kind_of(owner)
     if described.per_area and not per_area:
@@ -264,17 +276,24 @@ def _parameter(
     )
 
 
-def define(membrane) -> Definition:
+def define(membrane: Membrane) -> Definition:
     """The parametric definition of a membrane compartment."""
     env = membrane.environment
     absolute = not membrane.per_area
-    params = {} if absolute else {"area": _parameter(membrane, "area", "area", "area")}
+    params: dict[str, Parameter] = {}
+    if not absolute:
+        params["area"] = _parameter(membrane, "area", "area", "area")
     params["c_m"] = _parameter(membrane, "capacitance", "c_m", "capacitance", None, not absolute)
     params["temp_k"] = _parameter(membrane, "temperature", "temp_k", "temperature")
     derived: dict[str, Expr] = {}
-    states, derivatives, rates, steady, algebraic, channels = [], {}, {}, {}, {}, {}
+    states: list[str] = []
+    derivatives: dict[str, Expr] = {}
+    rates: dict[str, GateRates] = {}
+    steady: dict[str, Expr] = {}
+    algebraic: dict[str, Expr] = {}
+    channels: dict[str, ChannelTerms] = {}
     moving: dict[str, Expr] = {}
-    pooled = {(p.ion, p.side): Sym(p.name) for p in membrane.pools}
+    pooled: dict[tuple[str, str], Expr] = {(p.ion, p.side): Sym(p.name) for p in membrane.pools}
     gamma = membrane.activity_coefficients()
     for channel in membrane.channels:
         ch = channel.name.lower()
@@ -296,6 +315,8 @@ def define(membrane) -> Definition:
             channel.battery(env)  # refuses a missing concentration, naming it
             derived.setdefault("vt", thermal_voltage(Sym("temp_k")))
             ion = channel.ion
+            if ion is None:  # a channel has its reversal potential or its ion
+                raise ModelCardError(f"channel {channel.name}: give its reversal or its ion")
             c_in = pooled.get((ion, "inside"), Num(env.concentration(ion, "inside")))
             c_out = pooled.get((ion, "outside"), Num(env.concentration(ion, "outside")))
             if (ion, "inside") in gamma:  # activities a = gamma c
@@ -304,7 +325,7 @@ def define(membrane) -> Definition:
             (moving if (ion, "inside") in pooled or (ion, "outside") in pooled else derived)[
                 battery
             ] = nernst
-        if channel.kind == "ghk":
+        if isinstance(channel, GHKChannel):
             symbolic = _ghk_symbols(membrane, channel, ch, params, derived)
             if (channel.ion, "inside") in pooled:
                 del params[f"cin_{ch}"]
@@ -316,24 +337,25 @@ def define(membrane) -> Definition:
             continue
         g = f"g_{ch}"
         phi = _phi(channel, ch, params, derived, membrane.temperature)
-        gates, names = [], {}
+        gates: list[tuple[str, int, bool, str]] = []
+        names: dict[str, Expr] = {}
         for gate in channel.gates:
             state = f"{channel.name}_{gate.name}"
             names[gate.name] = Sym(state)
             gates.append((state, gate.power, not gate.instantaneous, gate.name))
             if gate.instantaneous:
-                algebraic[state] = gate.inf.expr(V)
+                algebraic[state] = gate.rate("inf").expr(V)
                 continue
             states.append(state)
             if gate.alpha is not None:
-                first, second = gate.alpha.expr(V), gate.beta.expr(V)
+                first, second = gate.alpha.expr(V), gate.rate("beta").expr(V)
                 if phi is not None:
                     first, second = phi * first, phi * second
                 rates[state] = GateRates("alpha_beta", first, second)
             else:
-                second = gate.tau.expr(V)
+                second = gate.rate("tau").expr(V)
                 rates[state] = GateRates(
-                    "inf_tau", gate.inf.expr(V), second if phi is None else second / phi
+                    "inf_tau", gate.rate("inf").expr(V), second if phi is None else second / phi
                 )
             derivatives[state] = rates[state].derivative(Sym(state))
             steady[state] = gate.steady_state(V)
@@ -365,9 +387,15 @@ def define(membrane) -> Definition:
     )
 
 
-def _phi(channel, ch: str, params: dict, derived: dict, temperature: float) -> Expr | None:
+def _phi(
+    channel: Channel,
+    ch: str,
+    params: dict[str, Parameter],
+    derived: dict[str, Expr],
+    temperature: float,
+) -> Expr | None:
     """The Q10 factor phi = q10 ** ((T - T_ref) / 10 K), or None when the rates do not scale."""
-    if getattr(channel, "q10_temperature", None) is None or channel.q10 == 1.0:
+    if not isinstance(channel, HHChannel) or channel.q10_temperature is None or channel.q10 == 1.0:
         return None
     channel.phi(temperature)  # refuses a factor that overflows, naming the temperature
     params[f"q10_{ch}"] = _parameter(channel, "q10", f"q10_{ch}", f"{channel.name}.q10")
@@ -378,7 +406,13 @@ def _phi(channel, ch: str, params: dict, derived: dict, temperature: float) -> E
     return Sym(f"phi_{ch}")
 
 
-def _ghk_symbols(membrane, channel, ch: str, params: dict, derived: dict) -> dict:
+def _ghk_symbols(
+    membrane: Membrane,
+    channel: GHKChannel,
+    ch: str,
+    params: dict[str, Parameter],
+    derived: dict[str, Expr],
+) -> dict[str, Expr]:
     """Parameters of a GHK channel: permeability, the inside concentration of its ion, and the
     thermal voltage, shared by all GHK channels."""
     p, cin = f"p_{ch}", f"cin_{ch}"

@@ -5,6 +5,7 @@ Concentrations are stored in SI (mol/m^3, numerically equal to mM).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -98,18 +99,26 @@ class ConcentrationSet:
 
     name: str
     description: str
-    inside: MappingProxyType
-    outside: MappingProxyType
+    inside: MappingProxyType[str, float]
+    outside: MappingProxyType[str, float]
     temperature: float
     source: str
-    permeability: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    permeability: MappingProxyType[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def ions(self) -> list[Ion]:
         """The ions present on both sides, in table order."""
         return [get_ion(symbol) for symbol in self.inside if symbol in self.outside]
 
 
-def _set(name, description, inside, outside, temperature, source, permeability=None):
+def _set(
+    name: str,
+    description: str,
+    inside: Mapping[str, float],
+    outside: Mapping[str, float],
+    temperature: float,
+    source: str,
+    permeability: Mapping[str, float] | None = None,
+) -> ConcentrationSet:
     return ConcentrationSet(
         name,
         description,

@@ -36,9 +36,11 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike
 from devicekit.electrochem.constants import CODATA
 from devicekit.errors import ModelCardError
 from devicekit.expr import Expr, Sym, evaluate, exprel
@@ -78,7 +80,7 @@ class ConicalRate:
     nodes: int = 32
     form = "conical"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (0 < self.radius_ratio < 1):
             raise ModelCardError(
                 f"conical radius_ratio = {self.radius_ratio!r} must be between "
@@ -96,16 +98,18 @@ class ConicalRate:
         xi, weights = 0.5 * (xi + 1.0), 0.5 * weights  # [-1, 1] -> [0, 1]
         peclet = self.peclet_per_volt * v
         denominator = b * exprel(peclet * b)
-        total = None
+        total: Expr | None = None
         for node, weight in zip(xi, weights, strict=True):
             radius = 1.0 - (1.0 - b) * node  # R(xi) / R_b
             s = float(node * b * b / radius)
             linear = float(node * b / radius)
             term = float(weight) * (linear - s * exprel(peclet * s) / denominator)
             total = term if total is None else total + term
+        if total is None:  # nodes >= 4, checked when made
+            raise ModelCardError("conical rate without quadrature nodes")
         return 1.0 + self.delta_g * total
 
-    def __call__(self, v):
+    def __call__(self, v: ArrayLike) -> Any:
         return evaluate(self.expr(), {"v": np.asarray(v, dtype=float)})
 
     def describe(self) -> str:
@@ -135,7 +139,7 @@ class ConicalChannel:
     surface_charge: float = -0.0015 * ELEMENTARY_CHARGE / 1e-18  # C/m^2
     zeta_potential: float = -10.2464e-3
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in (
             "length",
             "base_radius",

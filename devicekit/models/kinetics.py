@@ -20,11 +20,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike
 from devicekit.errors import InvalidInput, ModelCardError, quote
-from devicekit.expr import Expr, Num, Sym, evaluate, exp, exprel, parse_expression, substitute
+from devicekit.expr import (
+    Expr,
+    ExprLike,
+    Num,
+    Sym,
+    evaluate,
+    exp,
+    exprel,
+    parse_expression,
+    substitute,
+)
 from devicekit.models.parameters import both, card, quantity
 
 __all__ = ["FORMS", "ROLE_KINDS", "Gate", "RateFunction", "rate_expression"]
@@ -62,7 +74,7 @@ class RateFunction:
     scale: float = field(default=1.0, metadata=quantity("voltage", doc="voltage scale"))
     expression: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.form not in FORMS:
             raise ModelCardError(
                 f"rate form {self.form!r} is unknown; choose one of {', '.join(FORMS)}"
@@ -82,17 +94,17 @@ class RateFunction:
         if self.form == "constant":
             return Num(self.amplitude)
         if self.form == "expression":
-            parsed = parse_expression(self.expression, {"v"}, where="rate expression")
+            parsed = parse_expression(str(self.expression), {"v"}, where="rate expression")
             return substitute(parsed, {"v": v})
         return rate_expression(self.form, self.amplitude, self.midpoint, self.scale, v)
 
-    def __call__(self, v):
+    def __call__(self, v: ArrayLike) -> Any:
         """Evaluate with numpy at voltages ``v`` [V]."""
         return evaluate(self.expr(), {"v": np.asarray(v, dtype=float)})
 
     def describe(self) -> str:
         if self.form == "expression":
-            return self.expression
+            return str(self.expression)
         if self.form == "constant":
             return f"{self.amplitude:g}"
         x = f"(v - {self.midpoint * 1e3:g} mV)/{self.scale * 1e3:g} mV"
@@ -104,7 +116,9 @@ class RateFunction:
         return f"{self.amplitude:g} * {body}"
 
 
-def rate_expression(form: str, amplitude, midpoint, scale, v: Expr = V) -> Expr:
+def rate_expression(
+    form: str, amplitude: ExprLike, midpoint: ExprLike, scale: ExprLike, v: Expr = V
+) -> Expr:
     """The standard rate forms, defined here once (for gates, and for the fits of rates,
     whose amplitude, midpoint and scale may be symbols): with ``x = (v - midpoint)/scale``,
     ``exp``: ``amplitude exp(x)``; ``sigmoid``: ``amplitude / (1 + exp(-x))``;
@@ -125,7 +139,7 @@ MAX_NAME_LENGTH = 32
 _NAME = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}")
 
 
-def check_identifier(name, what: str, example: str) -> None:
+def check_identifier(name: object, what: str, example: str) -> None:
     """Refuse a channel or gate name that is not a short ASCII identifier."""
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         shown = quote(name, 40) if isinstance(name, str) else repr(name)
@@ -133,6 +147,20 @@ def check_identifier(name, what: str, example: str) -> None:
             f"{what} name {shown} must be an ASCII identifier of 1 to {MAX_NAME_LENGTH} "
             f"letters, digits and underscores, starting with a letter, such as {example}"
         )
+
+
+class Rate(Protocol):
+    """What a gate needs of a rate: :class:`RateFunction`, or a device's own steady state such
+    as :class:`devicekit.models.iontronic.ConicalRate`."""
+
+    @property
+    def form(self) -> str: ...
+
+    def expr(self, v: Expr = V) -> Expr: ...
+
+    def __call__(self, v: ArrayLike) -> Any: ...
+
+    def describe(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -143,12 +171,12 @@ class Gate:
 
     name: str
     power: int = 1
-    alpha: RateFunction | None = field(default=None, metadata=card(nested="rate"))
-    beta: RateFunction | None = field(default=None, metadata=card(nested="rate"))
-    inf: RateFunction | None = field(default=None, metadata=card(nested="rate"))
-    tau: RateFunction | None = field(default=None, metadata=card(nested="rate"))
+    alpha: Rate | None = field(default=None, metadata=card(nested="rate"))
+    beta: Rate | None = field(default=None, metadata=card(nested="rate"))
+    inf: Rate | None = field(default=None, metadata=card(nested="rate"))
+    tau: Rate | None = field(default=None, metadata=card(nested="rate"))
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         check_identifier(self.name, "gate", "m or h")
         if (
             isinstance(self.power, bool)
@@ -174,7 +202,7 @@ class Gate:
         """x_inf(v) = alpha/(alpha + beta) or inf(v)."""
         if self.inf is not None:
             return self.inf.expr(v)
-        a, b = self.alpha.expr(v), self.beta.expr(v)
+        a, b = self.rate("alpha").expr(v), self.rate("beta").expr(v)
         return a / (a + b)
 
     def derivative(self, x: Expr, v: Expr = V, phi: float = 1.0) -> Expr:
@@ -182,12 +210,20 @@ class Gate:
         if self.instantaneous:
             raise InvalidInput(f"gate {self.name} is instantaneous and has no dynamics")
         if self.alpha is not None:
-            rate = self.alpha.expr(v) * (1.0 - x) - self.beta.expr(v) * x
+            rate = self.alpha.expr(v) * (1.0 - x) - self.rate("beta").expr(v) * x
         else:
-            rate = (self.inf.expr(v) - x) / self.tau.expr(v)
+            rate = (self.rate("inf").expr(v) - x) / self.rate("tau").expr(v)
         return rate if phi == 1.0 else phi * rate
 
     def time_constant(self, v: Expr = V, phi: float = 1.0) -> Expr:
         if self.alpha is not None:
-            return 1.0 / (phi * (self.alpha.expr(v) + self.beta.expr(v)))
-        return self.tau.expr(v) / phi
+            return 1.0 / (phi * (self.alpha.expr(v) + self.rate("beta").expr(v)))
+        return self.rate("tau").expr(v) / phi
+
+    def rate(self, which: str) -> Rate:
+        """The gate's ``alpha``, ``beta``, ``inf`` or ``tau``; one its form does not have
+        (an alpha-beta gate's ``tau``) is an error naming the gate."""
+        rate: Rate | None = getattr(self, which)
+        if rate is None:
+            raise ModelCardError(f"gate {self.name} has no {which}")
+        return rate

@@ -10,22 +10,24 @@ as expressions, which both the native integrator and the SPICE compiler use.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike, FloatArray
 from devicekit.electrochem.activity import activity_coefficient, ionic_strength
 from devicekit.errors import InvalidInput, ModelCardError, SimulationError, quote
 from devicekit.expr import Sym, evaluate, fold, lambdify, to_text
 from devicekit.expr import substitute as replace_symbols
-from devicekit.models.channels import Environment
-from devicekit.models.definition import MembraneEquations, define
+from devicekit.models.channels import Channel, Environment, GHKChannel
+from devicekit.models.definition import Definition, MembraneEquations, define
 from devicekit.models.ions import get_ion
 from devicekit.models.parameters import quantity
-from devicekit.models.pools import resolve_pools
-from devicekit.models.stimuli import check_finite
+from devicekit.models.pools import Pool, Pump, resolve_pools
+from devicekit.models.stimuli import Stimulus, check_finite
 from devicekit.units import engineering
 
 __all__ = ["Membrane", "MembraneEquations", "bisect_rising"]
@@ -33,7 +35,7 @@ __all__ = ["Membrane", "MembraneEquations", "bisect_rising"]
 V = Sym("v")
 
 
-def _frozen(mapping) -> MappingProxyType:
+def _frozen(mapping: Mapping[str, float] | None) -> MappingProxyType[str, float]:
     return MappingProxyType(dict(mapping or {}))
 
 
@@ -84,13 +86,13 @@ class Membrane:
         )
     )
     area: float = field(metadata=quantity("area", low=0.0, doc="membrane area"))
-    channels: tuple = ()
+    channels: tuple[Channel, ...] = ()
     temperature: float = field(
         default=310.15, metadata=quantity("temperature", low=0.0, doc="temperature")
     )
     inside: Mapping[str, float] = field(default_factory=dict)
     outside: Mapping[str, float] = field(default_factory=dict)
-    stimuli: tuple = ()
+    stimuli: tuple[Stimulus, ...] = ()
     description: str = ""
     reference: str = ""
     #: what the compartment is to a user: an excitable ``membrane`` (summaries report spikes and
@@ -99,13 +101,13 @@ class Membrane:
     #: True: a membrane compartment, with values per area (S/m2, F/m2, A/m2) and an area.
     #: False: a device in its own units (S, F, A), such as a fluidic memristor; its area is 1.
     per_area: bool = True
-    pools: tuple = ()
-    pumps: tuple = ()
+    pools: tuple[Pool, ...] = ()
+    pumps: tuple[Pump, ...] = ()
     #: activity coefficients of the Nernst batteries and GHK currents: ``ideal`` (1),
     #: ``davies`` or ``debye-huckel-limiting``, from each side's ionic strength at the start
     activity: str = "ideal"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.per_area and self.area != 1.0:
             raise ModelCardError(
                 f"model {self.name!r} is a device in its own units (S, F, A), which has no area; "
@@ -163,13 +165,13 @@ class Membrane:
         if sum(s.is_clamp for s in self.stimuli) > 1:
             raise InvalidInput("a membrane can have at most one voltage clamp")
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         # mappingproxy cannot be pickled; sweeps send membranes to worker processes
         state = {k: v for k, v in self.__dict__.items() if k != "_cache"}
         state["inside"], state["outside"] = dict(self.inside), dict(self.outside)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         for key, value in state.items():
             object.__setattr__(self, key, value)
         object.__setattr__(self, "inside", _frozen(self.inside))
@@ -182,6 +184,7 @@ class Membrane:
         initial value."""
         inside, outside = dict(self.inside), dict(self.outside)
         for pool in self.pools:
+            assert pool.initial is not None  # resolve_pools gives every pool its start
             (inside if pool.side == "inside" else outside)[pool.ion] = pool.initial
         return Environment(self.temperature, inside, outside)
 
@@ -211,7 +214,7 @@ class Membrane:
                 out[(ion, side)] = float(gamma)
         return out
 
-    def with_stimuli(self, *stimuli) -> Membrane:
+    def with_stimuli(self, *stimuli: Stimulus) -> Membrane:
         """A copy with these stimuli instead of the default ones. What does not depend on the
         stimuli (the equations, the rest, the time scale) is shared with it, worked out once
         for both."""
@@ -219,7 +222,7 @@ class Membrane:
         copy.__dict__["_cache"] = self.__dict__.setdefault("_cache", {})
         return copy
 
-    def _shared(self, name: str, compute):
+    def _shared(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value worked out once for this model and every copy of it with other stimuli (a
         Membrane is immutable; a failed computation is not kept)."""
         cache = self.__dict__.setdefault("_cache", {})
@@ -228,17 +231,19 @@ class Membrane:
         return cache[name]
 
     @property
-    def _definition(self):
-        return self._shared("definition", lambda: define(self))
+    def _definition(self) -> Definition:
+        found: Definition = self._shared("definition", lambda: define(self))
+        return found
 
-    def definition(self):
+    def definition(self) -> Definition:
         """The parametric definition (:class:`~devicekit.models.definition.Definition`): the
         equations over parameter symbols, which every backend prints."""
         return self._definition
 
     @property
     def _equations(self) -> MembraneEquations:
-        return self._shared("equations", lambda: self._definition.bind())
+        found: MembraneEquations = self._shared("equations", lambda: self._definition.bind())
+        return found
 
     def equations(self) -> MembraneEquations:
         """The equations with the parameter values bound (numbers in the trees)."""
@@ -250,7 +255,8 @@ class Membrane:
         (with its Q10 factor) between the most negative and the most positive battery, where a
         spike runs (+-100 mV around a single battery). hh-squid: 0.111 ms (tau_m at +50 mV);
         the iontronic neuron: 8.3 ms. A model without gates takes hh-squid's."""
-        return self._shared("time_scale", self._fastest_time_constant)
+        found: float = self._shared("time_scale", self._fastest_time_constant)
+        return found
 
     def _fastest_time_constant(self) -> float:
         batteries = [b for b in self.equations().batteries.values() if np.isfinite(b)]
@@ -289,7 +295,8 @@ class Membrane:
                         value = evaluate(gate.tau.expr(V), {"v": grid})
                         what = "tau"
                     else:
-                        value = evaluate(gate.alpha.expr(V) + gate.beta.expr(V), {"v": grid})
+                        rates = gate.rate("alpha").expr(V) + gate.rate("beta").expr(V)
+                        value = evaluate(rates, {"v": grid})
                         what = "alpha + beta"
                 value = np.broadcast_to(value, grid.shape)
                 bad = np.isfinite(value) & ((value <= 0) if what == "tau" else (value < 0))
@@ -315,7 +322,7 @@ class Membrane:
         eq = self.equations()
         substitute = {s: eq.steady_states[s] for s in eq.states}
 
-        def current(v):
+        def current(v: Any) -> Any:
             env = {"v": v, **{s: evaluate(substitute[s], {"v": v}) for s in eq.states}}
             return evaluate(eq.ionic_current, env)
 
@@ -323,7 +330,7 @@ class Membrane:
         # per-call cost there (a conical channel's 32-node quadrature: 0.2 ms against 4 ms)
         scalar = lambdify(fold(replace_symbols(eq.ionic_current, substitute)), ["v"])
 
-        def refine(v):
+        def refine(v: ArrayLike) -> FloatArray:
             v = np.asarray(v, dtype=float)
             out = np.empty(v.shape)
             for i, x in enumerate(v.flat):
@@ -371,29 +378,31 @@ class Membrane:
         parts.append(f"T = {self.temperature - 273.15:g} degC")
         batteries = self.equations().batteries
         for channel in self.channels:
-            g = getattr(channel, "conductance", None)
-            if g is None:
+            if isinstance(channel, GHKChannel):
                 size = f"P = {channel.permeability * 100:g} cm/s"
             elif self.per_area:
-                size = f"g = {g * 0.1:g} mS/cm2"
+                size = f"g = {channel.conductance * 0.1:g} mS/cm2"
             else:
-                size = f"g = {engineering(g, 'S')}"
+                size = f"g = {engineering(channel.conductance, 'S')}"
             gates = " ".join(f"{gate.name}^{gate.power}" for gate in channel.gates)
             parts.append(
                 f"{channel.name}: {channel.kind} {size} {gates} "
                 f"E = {batteries[channel.name] * 1e3:.3f} mV".replace("  ", " ")
             )
         for pool in self.pools:
+            assert pool.volume is not None and pool.initial is not None  # resolved pools
             text = f"pool {pool.name}: {pool.volume * 1e18:.6g} um3 from {pool.initial:g} mM"
             if pool.tau is not None:
                 bath = pool.initial if pool.bath is None else pool.bath
                 text += f", relaxing to {bath:g} mM in {pool.tau * 1e3:g} ms"
             parts.append(text)
         for pump in self.pumps:
+            # a buffer has its tau and resting value, a pump its maximal current (checked)
+            tau, resting, imax = pump.tau or 0.0, pump.resting or 0.0, pump.max_current or 0.0
             size = (
-                f"tau = {pump.tau * 1e3:g} ms to {pump.resting:g} mM"
+                f"tau = {tau * 1e3:g} ms to {resting:g} mM"
                 if pump.kind == "buffer"
-                else f"I_max = {pump.max_current * (100 if self.per_area else 1):g} "
+                else f"I_max = {imax * (100 if self.per_area else 1):g} "
                 + ("uA/cm2" if self.per_area else "A")
             )
             parts.append(f"{pump.kind} {size}")
@@ -405,7 +414,13 @@ class Membrane:
 HH_TIME_SCALE = 1.1108e-4
 
 
-def bisect_rising(function, low, high, xtol: float = 1e-15, rtol: float = 1e-15):
+def bisect_rising(
+    function: Callable[[FloatArray], FloatArray],
+    low: ArrayLike,
+    high: ArrayLike,
+    xtol: float = 1e-15,
+    rtol: float = 1e-15,
+) -> FloatArray:
     """Zeros of a function that rises through zero in each bracket ``[low, high]``, all brackets
     at once, to ``xtol + rtol |x|``: the tolerances ``scipy.optimize.brentq`` was given here.
 

@@ -26,7 +26,7 @@ threshold V_T may take either sign (depletion or accumulation mode).
 from __future__ import annotations
 
 from devicekit.errors import InvalidInput
-from devicekit.expr import Expr, Fn, ifelse, ln, sqrt
+from devicekit.expr import Expr, ExprLike, Fn, ifelse, ln, sqrt
 
 __all__ = ["OECT_PARAMETERS", "doped_fraction", "oect_current"]
 
@@ -39,12 +39,12 @@ OECT_PARAMETERS = {
 }
 
 
-def _ramp(x: Expr, width) -> Expr:
+def _ramp(x: Expr, width: ExprLike) -> Expr:
     """h(x) = (x + sqrt(x^2 + e^2)) / 2: max(x, 0) with corners of width e."""
     return (x + sqrt(x * x + width * width)) * 0.5
 
 
-def _ramp_integral(x: Expr, width) -> Expr:
+def _ramp_integral(x: Expr, width: ExprLike) -> Expr:
     """H(x), the antiderivative of h: x^2/4 + x r/4 + e^2 asinh(x/e)/4, r = sqrt(x^2 + e^2),
     with asinh(x/e) written without cancellation as sign(x) (ln(|x| + r) - ln(e))."""
     r = sqrt(x * x + width * width)
@@ -53,19 +53,29 @@ def _ramp_integral(x: Expr, width) -> Expr:
     return x * x * 0.25 + x * r * 0.25 + width * width * signed * 0.25
 
 
-def _x(v: Expr, v_t, delta_v, carrier: str) -> Expr:
+def _x(v: Expr, v_t: ExprLike, delta_v: ExprLike, carrier: str) -> Expr:
     if carrier not in ("p", "n"):
         raise InvalidInput(f"carrier = {carrier!r}: choose 'p' (holes) or 'n' (electrons)")
     return (v_t - v) / delta_v if carrier == "p" else (v - v_t) / delta_v
 
 
-def doped_fraction(v: Expr, v_t, delta_v, smoothing, carrier: str = "p") -> Expr:
+def doped_fraction(
+    v: Expr, v_t: ExprLike, delta_v: ExprLike, smoothing: ExprLike, carrier: str = "p"
+) -> Expr:
     """psi(V), the doped fraction at gate-to-channel voltage V, smoothly bounded to [0, 1]."""
     x = _x(v, v_t, delta_v, carrier)
     return _ramp(x, smoothing) - _ramp(x - 1.0, smoothing)
 
 
-def oect_current(v_g: Expr, v_d, k, v_t, delta_v, smoothing, carrier: str = "p") -> Expr:
+def oect_current(
+    v_g: Expr,
+    v_d: ExprLike,
+    k: ExprLike,
+    v_t: ExprLike,
+    delta_v: ExprLike,
+    smoothing: ExprLike,
+    carrier: str = "p",
+) -> Expr:
     """I_D [A], drain to source through the channel, at gate and drain voltages against the
     source (expressions or numbers; parameters may be symbols): ``k dV^2 (Psi(x_d) - Psi(x_s))``
     with Psi the antiderivative of psi in x = (V_T - V)/dV, from the source (V = V_G) to the
@@ -73,7 +83,7 @@ def oect_current(v_g: Expr, v_d, k, v_t, delta_v, smoothing, carrier: str = "p")
     start = _x(v_g, v_t, delta_v, carrier)
     end = _x(v_g - v_d, v_t, delta_v, carrier)
 
-    def antiderivative(x):
+    def antiderivative(x: Expr) -> Expr:
         return _ramp_integral(x, smoothing) - _ramp_integral(x - 1.0, smoothing)
 
     sign = 1.0 if carrier == "p" else -1.0

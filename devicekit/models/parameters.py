@@ -16,6 +16,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from devicekit.units import KINDS
 
@@ -43,16 +44,16 @@ class Quantity:
         One line for help texts and card comments.
     """
 
-    kind: str | Callable
+    kind: str | Callable[[Any], str]
     per_area: bool = False
     low: float = -math.inf
     high: float = math.inf
     doc: str = ""
 
-    def kind_of(self, owner) -> str:
+    def kind_of(self, owner: Any) -> str:
         return self.kind(owner) if callable(self.kind) else self.kind
 
-    def unit_of(self, owner) -> str:
+    def unit_of(self, owner: Any) -> str:
         return KINDS[self.kind_of(owner)][0]
 
     @property
@@ -62,14 +63,21 @@ class Quantity:
         return KINDS[self.kind][0]
 
 
-def quantity(kind, *, per_area: bool = False, low=-math.inf, high=math.inf, doc: str = ""):
+def quantity(
+    kind: str | Callable[[Any], str],
+    *,
+    per_area: bool = False,
+    low: float = -math.inf,
+    high: float = math.inf,
+    doc: str = "",
+) -> dict[str, Quantity]:
     """Field metadata of a numeric parameter: ``field(metadata=quantity("voltage"))``."""
     if not callable(kind) and kind not in KINDS:
         raise ValueError(f"unknown quantity kind {kind!r}")
     return {_KEY: Quantity(kind, per_area, low, high, doc)}
 
 
-def describe(owner, name: str) -> Quantity | None:
+def describe(owner: Any, name: str) -> Quantity | None:
     """The :class:`Quantity` of field ``name`` of a dataclass (type or instance), or None for
     a field that is not a numeric parameter."""
     for item in dataclasses.fields(owner):
@@ -78,7 +86,7 @@ def describe(owner, name: str) -> Quantity | None:
     return None
 
 
-def field_kind(owner, name: str) -> str | None:
+def field_kind(owner: Any, name: str) -> str | None:
     """The quantity kind of field ``name`` of ``owner`` (an instance), or None."""
     found = describe(owner, name)
     return None if found is None else found.kind_of(owner)
@@ -91,8 +99,8 @@ def card(
     nested: str | None = None,
     many: bool = False,
     role: bool = False,
-    alternatives: dict | None = None,
-) -> dict:
+    alternatives: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
     """Field metadata for model cards, which are written and read from the fields
     (:mod:`devicekit.models.cards`):
 
@@ -117,14 +125,15 @@ _NO_CARD = {"key": None, "skip": False, "nested": None, "many": False, "role": F
             "alternatives": None}  # fmt: skip
 
 
-def card_options(item) -> dict:
+def card_options(item: dataclasses.Field[Any]) -> dict[str, Any]:
     """The card metadata of a dataclass field (defaults when it has none)."""
-    return item.metadata.get(_CARD, _NO_CARD)
+    options: dict[str, Any] = item.metadata.get(_CARD, _NO_CARD)
+    return options
 
 
-def both(*metadata: dict) -> dict:
+def both(*metadata: dict[str, Any]) -> dict[str, Any]:
     """Merge field metadata dictionaries (a quantity and its card options)."""
-    merged = {}
+    merged: dict[str, Any] = {}
     for part in metadata:
         merged.update(part)
     return merged

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from devicekit.errors import InvalidInput, UnitError
 from devicekit.models.definition import ABSOLUTE_KINDS
@@ -24,10 +25,13 @@ from devicekit.models.kinetics import ROLE_KINDS
 from devicekit.models.parameters import describe, field_kind
 from devicekit.units import parse_quantity
 
+if TYPE_CHECKING:
+    from devicekit.models.membrane import Membrane
+
 __all__ = ["apply_values", "check_path", "path_kind", "value_parser"]
 
 
-def _segments(membrane, path: str) -> list[str]:
+def _segments(membrane: Membrane, path: str) -> list[str]:
     if not isinstance(path, str) or not re.fullmatch(r"[A-Za-z_][\w]*(\.[\w]+)*", path):
         raise InvalidInput(
             f"parameter {path!r} is not a dotted path such as 'na.conductance', "
@@ -46,7 +50,7 @@ def _segments(membrane, path: str) -> list[str]:
     return parts
 
 
-def _child(obj, key: str, path: str):
+def _child(obj: Any, key: str, path: str) -> Any:
     """The part of ``obj`` named ``key``, for walking a path down."""
     if isinstance(obj, Mapping):
         if key not in obj:
@@ -79,7 +83,7 @@ def _child(obj, key: str, path: str):
     raise InvalidInput(f"parameter {path!r}: cannot go into {type(obj).__name__} at {key!r}")
 
 
-def _replaced(obj, key: str, value):
+def _replaced(obj: Any, key: str, value: Any) -> Any:
     if isinstance(obj, Mapping):
         return {**obj, key: value}
     if isinstance(obj, tuple):
@@ -91,7 +95,7 @@ def _replaced(obj, key: str, value):
     return dataclasses.replace(obj, **{key: value})
 
 
-def check_path(membrane, path: str) -> float:
+def check_path(membrane: Membrane, path: str) -> float:
     """Check that ``path`` names a number in the model; return its present value."""
     obj = membrane
     parts = _segments(membrane, path)
@@ -109,13 +113,13 @@ def check_path(membrane, path: str) -> float:
     return float(obj)
 
 
-def path_kind(membrane, path: str) -> str | None:
+def path_kind(membrane: Membrane, path: str) -> str | None:
     """The quantity kind of the number at ``path`` (``k.conductance`` ->
     ``conductance_density``), read from the fields' metadata; None for a pure number."""
     parts = _segments(membrane, path)
     if parts[0] in ("inside", "outside"):
         return "concentration"
-    chain = [membrane]
+    chain: list[Any] = [membrane]
     for key in parts[:-1]:
         chain.append(_child(chain[-1], key, path))
     owner, name = chain[-1], parts[-1]
@@ -127,12 +131,12 @@ def path_kind(membrane, path: str) -> str | None:
         return None
     kind = field_kind(owner, name)
     described = describe(owner, name)
-    if described is not None and described.per_area and not membrane.per_area:
+    if kind is not None and described is not None and described.per_area and not membrane.per_area:
         return ABSOLUTE_KINDS.get(kind, kind)  # a device in its own units: S, F, A
     return kind
 
 
-def value_parser(path: str, model=None):
+def value_parser(path: str, model: Membrane | None = None) -> Callable[[str], float]:
     """A parser of values for ``path``: a bare number is SI; a number with a unit is converted
     to the unit the model's field metadata gives (``k.conductance`` -> S/m2)."""
     kind = None if model is None else path_kind(model, path)
@@ -145,21 +149,21 @@ def value_parser(path: str, model=None):
             pass
         if kind is None:
             raise UnitError(f"{path}: {text!r}; give this parameter as a plain SI number")
-        return parse_quantity(text, kind, name=path)
+        return float(parse_quantity(text, kind, name=path))
 
     return parse
 
 
-def apply_values(membrane, values: Mapping[str, float]):
+def apply_values(membrane: Membrane, values: Mapping[str, float]) -> Membrane:
     """A copy of ``membrane`` with each path set to its value (validated by the model's own
     constructors, so an impossible value raises the model's error)."""
     for path, value in values.items():
         check_path(membrane, path)  # names a number of this model, or says what it could be
         parts = _segments(membrane, path)
-        chain = [membrane]
+        chain: list[Any] = [membrane]
         for key in parts[:-1]:
             chain.append(_child(chain[-1], key, path))
-        new = float(value)
+        new: Any = float(value)
         for obj, key in zip(reversed(chain), reversed(parts), strict=True):
             new = _replaced(obj, key, new)
         membrane = new

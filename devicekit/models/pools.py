@@ -35,7 +35,9 @@ gives ``reversal`` keeps that fixed battery, but its current still feeds the poo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
@@ -44,6 +46,13 @@ from devicekit.errors import ModelCardError
 from devicekit.expr import Expr, Num, Sym
 from devicekit.models.ions import get_ion
 from devicekit.models.parameters import quantity
+
+if TYPE_CHECKING:
+    from devicekit.models.definition import ChannelTerms, Parameter
+    from devicekit.models.membrane import Membrane
+
+#: (ion, side) -> the expression of a pool's concentration state
+Pooled: TypeAlias = "dict[tuple[str, str], Expr]"
 
 __all__ = [
     "PUMP_KINDS",
@@ -64,7 +73,7 @@ PUMP_KINDS = {
 }
 
 
-def _positive(owner: str, name: str, value, unit: str) -> None:
+def _positive(owner: str, name: str, value: float | None, unit: str) -> None:
     if value is not None and not (np.isfinite(value) and value > 0):
         raise ModelCardError(f"{owner}: {name} = {value!r} {unit} must be finite and > 0")
 
@@ -111,7 +120,7 @@ class Pool:
         default=None, metadata=quantity("concentration", low=0.0, doc="value relaxed to")
     )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         get_ion(self.ion)
         where = f"pool {self.ion} {self.side}"
         if self.side not in SIDES:
@@ -178,7 +187,7 @@ class Pump:
         default=None, metadata=quantity("concentration", low=0.0, doc="buffer resting value")
     )
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.kind not in PUMP_KINDS:
             raise ModelCardError(
                 f"pump kind {self.kind!r} is unknown; choose one of {', '.join(PUMP_KINDS)}"
@@ -218,17 +227,23 @@ class Pump:
     @property
     def ions(self) -> tuple[str, ...]:
         """The ions the pump moves."""
-        return (self.ion,) if self.kind == "buffer" else PUMP_KINDS[self.kind][0]
+        return (self._buffered(),) if self.kind == "buffer" else PUMP_KINDS[self.kind][0]
 
     @property
     def name(self) -> str:
         """``na_k_pump``, ``calcium_pump`` or ``buffer_<ion>``: its parameters' suffix."""
         if self.kind == "buffer":
-            return f"buffer_{self.ion.lower()}"
+            return f"buffer_{self._buffered().lower()}"
         return self.kind.replace("-", "_")
 
+    def _buffered(self) -> str:
+        """A buffer's ion, which it must have (checked when it was made)."""
+        if self.ion is None:
+            raise ModelCardError(f"a {self.kind} needs its ion")
+        return self.ion
 
-def resolve_pools(membrane) -> tuple[Pool, ...]:
+
+def resolve_pools(membrane: Membrane) -> tuple[Pool, ...]:
     """The membrane's pools with their volumes and initial values filled in, after checking
     that each belongs (an ion that something moves, a volume, a start value) and that every
     pump's ions have a pool."""
@@ -283,14 +298,19 @@ def resolve_pools(membrane) -> tuple[Pool, ...]:
     return tuple(pools)
 
 
-def _concentration(membrane, pooled: dict, ion: str, side: str) -> Expr:
+def _concentration(membrane: Membrane, pooled: Pooled, ion: str, side: str) -> Expr:
     """A pool's state, or the fixed bath value."""
     if (ion, side) in pooled:
         return pooled[(ion, side)]
     return Num(membrane.environment.concentration(ion, side))
 
 
-def pump_currents(membrane, pooled: dict, params: dict, parameter) -> dict[str, Expr]:
+def pump_currents(
+    membrane: Membrane,
+    pooled: Pooled,
+    params: dict[str, Parameter],
+    parameter: Callable[..., Parameter],
+) -> dict[str, Expr]:
     """The pumps' current densities [A/m^2], outward, by pump name, adding their parameters
     (``imax_<pump>``, ``kmna_<pump>``, ...) to ``params``; ``parameter`` makes a Parameter of a
     field (:func:`devicekit.models.definition._parameter`)."""
@@ -322,8 +342,15 @@ def pump_currents(membrane, pooled: dict, params: dict, parameter) -> dict[str, 
 STOICHIOMETRY = {"na-k-pump": {"Na": 3.0, "K": -2.0}, "calcium-pump": {"Ca": 1.0}}
 
 
-def pool_equations(membrane, channels: dict, pooled: dict, pumps: dict, params: dict, parameter,
-                   absolute: bool):  # fmt: skip
+def pool_equations(
+    membrane: Membrane,
+    channels: dict[str, ChannelTerms],
+    pooled: Pooled,
+    pumps: dict[str, Expr],
+    params: dict[str, Parameter],
+    parameter: Callable[..., Parameter],
+    absolute: bool,
+) -> list[tuple[str, Expr, Expr]]:
     """``(state, d state/dt, start)`` of each pool, adding its parameters to ``params``:
     ``vol_<pool>`` [m^3], ``c0_<pool>`` (its start) and, with a relaxation, ``tau_<pool>`` and
     ``bath_<pool>``. ``channels`` are the definition's channel terms by channel name, ``pumps``
@@ -331,7 +358,7 @@ def pool_equations(membrane, channels: dict, pooled: dict, pumps: dict, params: 
     faraday = Num(CODATA.faraday)
     area = Num(1.0) if absolute else Sym("area")
     by_name = {c.name: c for c in membrane.channels}
-    out = []
+    out: list[tuple[str, Expr, Expr]] = []
     for pool in membrane.pools:
         key = pool.name.lower()
         params[f"vol_{key}"] = parameter(pool, "volume", f"vol_{key}", f"pools.{pool.name}.volume")
@@ -370,11 +397,12 @@ def pool_equations(membrane, channels: dict, pooled: dict, pumps: dict, params: 
         for tau, rest in relaxations:
             term = (rest - c) / tau
             derivative = term if derivative is None else derivative + term
-        out.append((pool.name, derivative, Sym(f"c0_{key}")))
+        # a pool that nothing fills, drains or relaxes keeps its value
+        out.append((pool.name, Num(0.0) if derivative is None else derivative, Sym(f"c0_{key}")))
     return out
 
 
-def charge_pools(membrane) -> tuple[Pool, ...]:
+def charge_pools(membrane: Membrane) -> tuple[Pool, ...]:
     """The inside pools that hold, with the membrane capacitor, a conserved charge: when every
     channel and pump carries an ion whose only pool is inside and does not relax (no tau, no
     buffer), and no voltage clamp feeds the membrane, ``C A V - F sum z Vol c`` over these
@@ -393,4 +421,4 @@ def charge_pools(membrane) -> tuple[Pool, ...]:
     carriers += [ion for pump in membrane.pumps for ion in pump.ions]
     if any(ion not in closed or ion in outside for ion in carriers):
         return ()
-    return tuple(closed[ion] for ion in dict.fromkeys(carriers))
+    return tuple(closed[ion] for ion in dict.fromkeys(carriers) if ion is not None)

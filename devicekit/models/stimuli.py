@@ -14,19 +14,31 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import numpy as np
 
+from devicekit.arraytypes import ArrayLike, FloatArray
 from devicekit.errors import InvalidInput
 from devicekit.models.parameters import both, card, quantity
 
-__all__ = ["DC", "STIMULUS_KINDS", "Pulse", "Sine", "SineClamp", "StepTrain", "VoltageClamp"]
+__all__ = [
+    "DC",
+    "STIMULUS_KINDS",
+    "Pulse",
+    "Sine",
+    "SineClamp",
+    "StepTrain",
+    "Stimulus",
+    "VoltageClamp",
+]
 
 DEFAULT_EDGE = 1e-6
 
 
-def _current_kind(stimulus) -> str:
+def _current_kind(stimulus: Any) -> str:
     return "current_density" if stimulus.per_area else "current"
 
 
@@ -34,7 +46,7 @@ def _current_kind(stimulus) -> str:
 _CURRENT_UNITS = {"current_density": {"per_area": True}, "current": {"per_area": False}}
 
 
-def _current(default=dataclasses.MISSING):
+def _current(default: Any = dataclasses.MISSING) -> Any:
     return field(
         default=default,
         metadata=both(
@@ -43,16 +55,16 @@ def _current(default=dataclasses.MISSING):
     )
 
 
-def _per_area(default=True):
+def _per_area(default: bool = True) -> Any:
     """Whether the currents are per area: cards tell it by their unit."""
     return field(default=default, metadata=card(skip=True))
 
 
-def _time(default=dataclasses.MISSING):
+def _time(default: Any = dataclasses.MISSING) -> Any:
     return field(default=default, metadata=quantity("time", low=0.0))
 
 
-def _voltage(default=dataclasses.MISSING):
+def _voltage(default: Any = dataclasses.MISSING) -> Any:
     return field(default=default, metadata=quantity("voltage"))
 
 
@@ -64,7 +76,7 @@ def _check(condition: bool, message: str) -> None:
         raise InvalidInput(message)
 
 
-def check_finite(stimulus) -> None:
+def check_finite(stimulus: Stimulus) -> None:
     """Refuse a stimulus any of whose numbers (amplitude, times, levels...) is NaN or infinite:
     nothing downstream could give a right answer with it."""
     for item in dataclasses.fields(stimulus):
@@ -82,7 +94,9 @@ def _fmt(x: float) -> str:
     return repr(float(x))
 
 
-def _pwl_points(times, levels, edge, initial):
+def _pwl_points(
+    times: Sequence[float], levels: Sequence[float], edge: float, initial: float
+) -> list[tuple[float, float]]:
     """Corner points of a piecewise-constant waveform with ramps of length ``edge``."""
     points = [(0.0, initial)]
     previous = initial
@@ -93,12 +107,14 @@ def _pwl_points(times, levels, edge, initial):
     return points
 
 
-def _interp(points, t):
-    tp, vp = zip(*points, strict=True)
-    return np.interp(np.asarray(t, dtype=float), tp, vp)
+def _interp(points: Sequence[tuple[float, float]], t: ArrayLike) -> FloatArray:
+    tp = [float(p[0]) for p in points]
+    vp = [float(p[1]) for p in points]
+    result: FloatArray = np.interp(np.asarray(t, dtype=float), tp, vp)
+    return result
 
 
-def _scalar_interp(points):
+def _scalar_interp(points: Sequence[tuple[float, float]]) -> Callable[[float], float]:
     """A fast scalar t -> value for piecewise-linear corner points (for ODE right-hand sides)."""
     import bisect
 
@@ -124,14 +140,14 @@ class _Piecewise:
     def _corners(self, tstop: float) -> list[tuple[float, float]]:
         raise NotImplementedError
 
-    def value(self, t):
+    def value(self, t: ArrayLike) -> FloatArray:
         t = np.asarray(t, dtype=float)
         return _interp(self._corners(float(np.max(t)) if t.size else 0.0), t)
 
     def breakpoints(self, tstop: float) -> list[float]:
         return sorted({p[0] for p in self._corners(tstop) if 0 < p[0] < tstop})
 
-    def waveform(self, tstop: float):
+    def waveform(self, tstop: float) -> Callable[[float], float]:
         return _scalar_interp(self._corners(tstop))
 
 
@@ -144,13 +160,13 @@ class DC:
     kind = "dc"
     is_clamp = False
 
-    def value(self, t):
+    def value(self, t: ArrayLike) -> FloatArray:
         return np.full_like(np.asarray(t, dtype=float), self.amplitude)
 
     def breakpoints(self, tstop: float) -> list[float]:
         return []
 
-    def waveform(self, tstop: float):
+    def waveform(self, tstop: float) -> Callable[[float], float]:
         amplitude = float(self.amplitude)
         return lambda t: amplitude
 
@@ -172,7 +188,7 @@ class Pulse(_Piecewise):
     kind = "pulse"
     is_clamp = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check(self.delay >= 0, f"pulse delay = {self.delay!r} s must be >= 0")
         _check(self.edge > 0, f"pulse edge = {self.edge!r} s must be > 0")
         if self.width is not None:
@@ -183,7 +199,7 @@ class Pulse(_Piecewise):
                 f"pulse period = {self.period!r} s must exceed its width plus two edges",
             )
 
-    def _corners(self, tstop: float):
+    def _corners(self, tstop: float) -> list[tuple[float, float]]:
         width = tstop + 1.0 if self.width is None else self.width
         starts = [self.delay]
         if self.period is not None:
@@ -218,7 +234,7 @@ class StepTrain(_Piecewise):
     kind = "steps"
     is_clamp = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check(
             len(self.times) == len(self.amplitudes) and len(self.times) > 0,
             "a step train needs as many times as amplitudes, at least one",
@@ -229,7 +245,7 @@ class StepTrain(_Piecewise):
             f"step times {self.times} must start at >= 0 and increase by more than the edge",
         )
 
-    def _corners(self, tstop: float = 0.0):
+    def _corners(self, tstop: float = 0.0) -> list[tuple[float, float]]:
         return _pwl_points(self.times, self.amplitudes, self.edge, 0.0)
 
     def spice(self, scale: float, tstop: float) -> str:
@@ -242,17 +258,18 @@ class Sine:
     """``offset + amplitude sin(2 pi f (t - delay))`` for t >= delay, ``offset`` before."""
 
     amplitude: float = _current()
-    frequency: float = field(metadata=_FREQUENCY)
+    # a field without a default after one with: mypy cannot see that _current() gives none
+    frequency: float = field(metadata=_FREQUENCY)  # type: ignore[misc]
     offset: float = _current(0.0)
     delay: float = _time(0.0)
     per_area: bool = _per_area()
     kind = "sine"
     is_clamp = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check(self.frequency > 0, f"sine frequency = {self.frequency!r} Hz must be > 0")
 
-    def value(self, t):
+    def value(self, t: ArrayLike) -> FloatArray:
         t = np.asarray(t, dtype=float)
         phase = 2 * np.pi * self.frequency * np.maximum(t - self.delay, 0.0)
         return self.offset + self.amplitude * np.sin(phase)
@@ -260,7 +277,7 @@ class Sine:
     def breakpoints(self, tstop: float) -> list[float]:
         return [self.delay] if 0 < self.delay < tstop else []
 
-    def waveform(self, tstop: float):
+    def waveform(self, tstop: float) -> Callable[[float], float]:
         omega, a, b, d = 2 * math.pi * self.frequency, self.offset, self.amplitude, self.delay
         return lambda t: a + b * math.sin(omega * max(t - d, 0.0))
 
@@ -283,13 +300,13 @@ class VoltageClamp(_Piecewise):
     is_clamp = True
     per_area = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check(len(self.times) == len(self.levels), "a clamp needs as many times as levels")
         _check(
             bool(np.all(np.isfinite([self.holding, *self.levels]))), "clamp levels must be finite"
         )
 
-    def _corners(self, tstop: float = 0.0):
+    def _corners(self, tstop: float = 0.0) -> list[tuple[float, float]]:
         return _pwl_points(self.times, self.levels, self.edge, self.holding)
 
     def spice(self, scale: float, tstop: float) -> str:
@@ -305,28 +322,31 @@ class SineClamp:
     fingerprint protocol)."""
 
     amplitude: float = _voltage()
-    frequency: float = field(metadata=_FREQUENCY)
+    frequency: float = field(metadata=_FREQUENCY)  # type: ignore[misc]
     offset: float = _voltage(0.0)
     kind = "vsine"
     is_clamp = True
     per_area = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _check(self.frequency > 0, f"sine clamp frequency = {self.frequency!r} Hz must be > 0")
 
-    def value(self, t):
+    def value(self, t: ArrayLike) -> FloatArray:
         t = np.asarray(t, dtype=float)
         return self.offset + self.amplitude * np.sin(2 * np.pi * self.frequency * t)
 
     def breakpoints(self, tstop: float) -> list[float]:
         return []
 
-    def waveform(self, tstop: float):
+    def waveform(self, tstop: float) -> Callable[[float], float]:
         omega, a, b = 2 * math.pi * self.frequency, self.offset, self.amplitude
         return lambda t: a + b * math.sin(omega * t)
 
     def spice(self, scale: float, tstop: float) -> str:
         return f"SIN({_fmt(self.offset)} {_fmt(self.amplitude)} {_fmt(self.frequency)})"
 
+
+#: any stimulus
+Stimulus: TypeAlias = DC | Pulse | StepTrain | Sine | VoltageClamp | SineClamp
 
 STIMULUS_KINDS = {c.kind: c for c in (DC, Pulse, StepTrain, Sine, VoltageClamp, SineClamp)}

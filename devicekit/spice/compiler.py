@@ -30,6 +30,7 @@ function registry (:mod:`devicekit.expr.functions`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,7 @@ import numpy as np
 from devicekit import __version__
 from devicekit.errors import DevicekitError, InvalidInput
 from devicekit.expr import (
+    Expr,
     Fn,
     Num,
     Op,
@@ -48,7 +50,9 @@ from devicekit.expr import (
     substitute,
     to_spice,
 )
-from devicekit.models.definition import GateRates
+from devicekit.models.channels import Channel
+from devicekit.models.definition import Definition, GateRates
+from devicekit.models.membrane import Membrane
 
 V, E = Sym("v"), Sym("e")
 
@@ -59,7 +63,7 @@ __all__ = ["CompiledSubcircuit", "Formulation", "compile_membrane", "spice_name"
 SPICE_DIALECTS = {"ngspice": "ngspice", "ltspice": "LTspice"}
 
 
-def num(value) -> str:
+def num(value: float) -> str:
     """A number for a netlist: the shortest repr of the float (never numpy's np.float64(...))."""
     return repr(float(value))
 
@@ -107,7 +111,7 @@ class CompiledSubcircuit:
     state_nodes: dict[str, str] = field(default_factory=dict)
 
 
-def _header(model, title: str) -> list[str]:
+def _header(model: Membrane, title: str) -> list[str]:
     lines = [
         "* " + "-" * 94,
         f"* {title}",
@@ -126,7 +130,8 @@ def _header(model, title: str) -> list[str]:
 def _wrap(line: str, width: int = 98) -> str:
     if len(line) <= width:
         return line
-    words, out, current = line[2:].split(" "), [], "*"
+    words, current = line[2:].split(" "), "*"
+    out: list[str] = []
     for word in words:
         if len(current) + 1 + len(word) > width:
             out.append(current)
@@ -140,27 +145,29 @@ class _Printer:
     """Prints one membrane definition as SPICE text: parameter symbols as ``{name}`` (an
     exported library with ``params:``) or as their values (a test bench)."""
 
-    def __init__(self, definition, formulation: Formulation):
+    def __init__(self, definition: Definition, formulation: Formulation) -> None:
         self.d = definition
         self.parametric = formulation.parameters
         self.dialect = formulation.dialect
         self.values = definition.values()
         self.numbers = {k: Num(v) for k, v in self.values.items()}
-        self.wiring = {k: "{" + k + "}" for k in self.numbers} if self.parametric else {}
+        self.wiring: dict[str, str] = (
+            {k: "{" + k + "}" for k in self.numbers} if self.parametric else {}
+        )
 
-    def tree(self, expression):
+    def tree(self, expression: Expr) -> Expr:
         return expression if self.parametric else fold(substitute(expression, self.numbers))
 
-    def text(self, expression, names) -> str:
+    def text(self, expression: Expr, names: Mapping[str, str]) -> str:
         return to_spice(self.tree(expression), {**names, **self.wiring}, self.dialect)
 
-    def value(self, expression, env) -> float:
+    def value(self, expression: Expr, env: Mapping[str, object]) -> float:
         """The value of an expression at a state (for the .nodeset of a library)."""
         return float(evaluate(self.d.bound(expression, self.numbers), env))
 
 
 def compile_membrane(
-    model, formulation: Formulation | None = None, name: str | None = None
+    model: Membrane, formulation: Formulation | None = None, name: str | None = None
 ) -> CompiledSubcircuit:
     """Compile a :class:`~devicekit.models.membrane.Membrane` into a ``.subckt``, printing its
     one parametric definition (:meth:`~devicekit.models.membrane.Membrane.definition`)."""
@@ -201,7 +208,7 @@ def compile_membrane(
         else f"* device capacitance: C = {num(model.capacitance)} F",
         f"Cm vm ref {capacitance}",
     ]
-    internal: dict[str, object] = {}  # node -> expression of its value (for .nodeset)
+    internal: dict[str, Expr] = {}  # node -> expression of its value (for .nodeset)
     if formulation.rate_nodes:
         lines += [
             "* vmem = V(vm, ref), the membrane potential, for the rate sources",
@@ -223,7 +230,7 @@ def compile_membrane(
     return CompiledSubcircuit(sub, "\n".join(lines) + "\n", ("vm", "ref"), dict(nodes))
 
 
-def _nodeset(model, printer, internal) -> list[str]:
+def _nodeset(model: Membrane, printer: _Printer, internal: dict[str, Expr]) -> list[str]:
     """``.nodeset`` of every internal node at the model's rest (default parameters): Newton's
     starting point when the library is used on its own. It only seeds the iteration (the
     operating point is the circuit's own), and makes ``.op`` converge from the rest basin
@@ -246,7 +253,15 @@ def _nodeset(model, printer, internal) -> list[str]:
     return lines
 
 
-def _channel_lines(model, channel, d, printer, names, formulation, internal) -> list[str]:
+def _channel_lines(
+    model: Membrane,
+    channel: Channel,
+    d: Definition,
+    printer: _Printer,
+    names: dict[str, str],
+    formulation: Formulation,
+    internal: dict[str, Expr],
+) -> list[str]:
     ch = channel.name.lower()
     terms = d.channels[channel.name]
     gates = " * ".join(f"{g.name}^{g.power}" for g in channel.gates) or "constant"
@@ -269,7 +284,8 @@ def _channel_lines(model, channel, d, printer, names, formulation, internal) -> 
             f"its battery E = {battery * 1e3:.6g} mV ({origin})",
             f"V{ch}_e {ch}_e ref DC {printer.text(Sym(terms.battery), {})}",
         ]
-    local, rate_lines = dict(names), []
+    local = dict(names)
+    rate_lines: list[str] = []
     for state, _, dynamic, gate_name in terms.gates:
         node = state.lower()
         if not dynamic:
@@ -289,17 +305,23 @@ def _channel_lines(model, channel, d, printer, names, formulation, internal) -> 
         current = substitute(current, d.algebraic)
     # the current flows from vm through the conductance into the battery (outward positive);
     # its driving force (v - e) is the voltage across the conductance alone
-    battery = Sym(terms.battery) if terms.battery in d.moving else printer.tree(Sym(terms.battery))
-    current = replace(printer.tree(fold(d.area * current)), V - battery, Sym("drive"))
+    source = Sym(terms.battery) if terms.battery in d.moving else printer.tree(Sym(terms.battery))
+    current = replace(printer.tree(fold(d.area * current)), V - source, Sym("drive"))
     wiring = {**local, **printer.wiring, "drive": f"V(vm,{ch}_e)"}
     lines.append(f"B{ch} vm {ch}_e I = {to_spice(current, wiring, printer.dialect)}")
     return lines + rate_lines
 
 
-def _pool_lines(model, d, printer, names, formulation) -> list[str]:
+def _pool_lines(
+    model: Membrane,
+    d: Definition,
+    printer: _Printer,
+    names: dict[str, str],
+    formulation: Formulation,
+) -> list[str]:
     """The pumps' currents across the membrane, and each pool as a state node that holds its
     concentration [mol/m^3] as a voltage: a 1 F capacitor driven by d[X]/dt."""
-    lines = []
+    lines: list[str] = []
     local = dict(names)
     if formulation.rate_nodes:  # instantaneous gates are on nodes of their own
         local.update({state: f"V({state.lower()})" for state in d.algebraic})
@@ -327,7 +349,15 @@ def _pool_lines(model, d, printer, names, formulation) -> list[str]:
     return lines
 
 
-def _gate_lines(rates, gate_name, state, printer, names, formulation, internal) -> list[str]:
+def _gate_lines(
+    rates: GateRates,
+    gate_name: str,
+    state: str,
+    printer: _Printer,
+    names: dict[str, str],
+    formulation: Formulation,
+    internal: dict[str, Expr],
+) -> list[str]:
     key = state.lower()  # SPICE node names are case-insensitive
     c = formulation.gate_capacitance
     kinetics = "alpha (1 - x) - beta x" if rates.form == "alpha_beta" else "(x_inf - x) / tau"
@@ -359,15 +389,15 @@ def _gate_lines(rates, gate_name, state, printer, names, formulation, internal) 
     return lines
 
 
-def _hoist_exprel(expr, prefix: str):
+def _hoist_exprel(expr: Expr, prefix: str) -> tuple[Expr, list[tuple[str, Expr]]]:
     """Move the argument of every exprel() onto a node of its own.
 
     ``dk_exprel`` is a .func whose body uses its argument five times, and ngspice inlines the
     argument's whole expression into each use and into the derivative; with the argument on a
     node the body stays small (14% fewer instructions per hh-squid step, bench/README.md)."""
-    hoisted = []
+    hoisted: list[tuple[str, Expr]] = []
 
-    def walk(node):
+    def walk(node: Expr) -> Expr:
         if isinstance(node, Fn):
             args = tuple(walk(a) for a in node.args)
             if node.name == "exprel" and not isinstance(args[0], Sym):

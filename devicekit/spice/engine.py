@@ -23,7 +23,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -61,18 +63,19 @@ def _quiet_pyspice() -> None:
 
 
 @functools.cache
-def _shared_class():
+def _shared_class() -> tuple[type[Any], Any]:
     _quiet_pyspice()
     from PySpice.Spice.NgSpice.Shared import NgSpiceShared, ffi, ffi_string_utf8
 
-    class _Shared(NgSpiceShared):
+    # PySpice has no type information: the class it gives is Any to a type checker
+    class _Shared(NgSpiceShared):  # type: ignore[misc]
         """NgSpiceShared that records ngspice's output without judging it, and that can be
         loaded again after ngspice declared itself dead (PySpice declares its C API on a
         module-global FFI, which refuses a second declaration)."""
 
         _declared = False
 
-        def _load_library(self, verbose):
+        def _load_library(self, verbose: bool) -> None:
             if not _Shared._declared:
                 super()._load_library(verbose)
                 _Shared._declared = True
@@ -80,7 +83,7 @@ def _shared_class():
                 self._ngspice_shared = ffi.dlopen(self.library_path)
 
         @staticmethod
-        def _background_thread_running(not_running, ngspice_id, user_data):
+        def _background_thread_running(not_running: bool, ngspice_id: int, user_data: Any) -> int:
             # ngspice calls this from its background thread: false when a bg_run starts, true
             # when it has ended (PySpice's own version returns None, which cffi rejects)
             self = ffi.from_handle(user_data)
@@ -89,7 +92,7 @@ def _shared_class():
             return 0
 
         @staticmethod
-        def _send_char(message_c, ngspice_id, user_data):
+        def _send_char(message_c: Any, ngspice_id: int, user_data: Any) -> int:
             self = ffi.from_handle(user_data)
             prefix, _, content = ffi_string_utf8(message_c).partition(" ")
             (self._stderr if prefix == "stderr" else self._stdout).append(content)
@@ -151,14 +154,15 @@ class NgspiceEngine:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._shared = None
-        self._ffi = None
+        # PySpice's NgSpiceShared and cffi's FFI, which carry no type information
+        self._shared: Any = None
+        self._ffi: Any = None
         self.runs = 0
         self.restarts = 0
-        self._dead: list = []
+        self._dead: list[Any] = []
         self._copy_path: str | None = None
 
-    def _instance(self):
+    def _instance(self) -> Any:
         if self._shared is None:
             shared_class, self._ffi = _shared_class()
             path = self._copy_path or _library_path()
@@ -240,7 +244,15 @@ class NgspiceEngine:
             raise
         return None
 
-    def _run_steered(self, timeout, stop_when, check_every, settled, vectors, before):
+    def _run_steered(
+        self,
+        timeout: float | None,
+        stop_when: str | None,
+        check_every: float | None,
+        settled: Callable[[dict[str, np.ndarray]], bool] | None,
+        vectors: list[str] | None,
+        before: str,
+    ) -> tuple[float | None, str | None]:
         """(timed out after [s] or None, why it stopped early or None): the run, paused at
         every checkpoint of simulated time to ask ``settled``, and ended where ``stop_when``
         first holds. ngspice keeps a met ``stop when`` condition, so the conditions are
@@ -248,7 +260,7 @@ class NgspiceEngine:
         start = time.monotonic()
         checkpoint = check_every if settled is not None and check_every else None
 
-        def arm():
+        def arm() -> None:
             self._command("delete all")
             if stop_when:
                 self._command(f"stop when {stop_when}")
@@ -275,6 +287,8 @@ class NgspiceEngine:
                     return None, None  # ran to its end
                 if any("time >" not in " ".join(line.split()) for line in met):
                     return None, "condition"  # stop_when held (not the checkpoint)
+                if settled is None or checkpoint is None or check_every is None:
+                    return None, "condition"  # only stop_when was armed
                 plot = self._current_plot()
                 if plot != before:
                     names = vectors if vectors is not None else self._vector_names(plot)
@@ -289,7 +303,7 @@ class NgspiceEngine:
 
     def _current_plot(self) -> str:
         shared = self._instance()
-        return self._ffi.string(shared._ngspice_shared.ngSpice_CurPlot()).decode()
+        return str(self._ffi.string(shared._ngspice_shared.ngSpice_CurPlot()).decode())
 
     def _vector(self, plot: str, name: str) -> np.ndarray:
         shared, ffi = self._instance(), self._ffi
@@ -304,7 +318,8 @@ class NgspiceEngine:
 
     def _vector_names(self, plot: str) -> list[str]:
         shared, ffi = self._instance(), self._ffi
-        names, pointer, i = [], shared._ngspice_shared.ngSpice_AllVecs(plot.encode()), 0
+        names: list[str] = []
+        pointer, i = shared._ngspice_shared.ngSpice_AllVecs(plot.encode()), 0
         while pointer[i] != ffi.NULL:
             names.append(ffi.string(pointer[i]).decode())
             i += 1
@@ -341,7 +356,7 @@ class NgspiceEngine:
         timeout: float | None = None,
         stop_when: str | None = None,
         check_every: float | None = None,
-        settled=None,
+        settled: Callable[[dict[str, np.ndarray]], bool] | None = None,
     ) -> SpiceRun:
         """Load ``netlist`` (with its analysis line), run it, return the vectors.
 

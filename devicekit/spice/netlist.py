@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from devicekit.analyses import DCSweep, Op, Transient
+from devicekit.analyses import Analysis, DCSweep, Op, Transient
 from devicekit.errors import InvalidInput
 from devicekit.expr import evaluate
+from devicekit.models.membrane import Membrane
 from devicekit.models.pools import charge_pools
-from devicekit.spice.compiler import Formulation, compile_membrane, num
+from devicekit.spice.compiler import CompiledSubcircuit, Formulation, compile_membrane, num
 
 __all__ = ["Testbench", "testbench"]
 
@@ -26,8 +28,8 @@ class Testbench:
     expect_until: float | None = None
 
 
-def _stimulus_lines(model, tstop: float) -> list[str]:
-    lines = []
+def _stimulus_lines(model: Membrane, tstop: float) -> list[str]:
+    lines: list[str] = []
     for i, stimulus in enumerate(model.stimuli):
         scale = model.area if stimulus.per_area else 1.0
         spec = stimulus.spice(scale, tstop)
@@ -45,7 +47,7 @@ def _stimulus_lines(model, tstop: float) -> list[str]:
     return lines
 
 
-def _nodeset(model, sub, clamp_voltage: float | None) -> str:
+def _nodeset(model: Membrane, sub: CompiledSubcircuit, clamp_voltage: float | None) -> str:
     """A ``.nodeset`` line: Newton's starting point (rest, or the steady state at the clamp
     voltage), computed natively. It only seeds the iteration; the answer is ngspice's own."""
 
@@ -65,7 +67,7 @@ def _nodeset(model, sub, clamp_voltage: float | None) -> str:
     return ".nodeset " + " ".join(parts)
 
 
-def pool_tolerance(models) -> str:
+def pool_tolerance(models: Iterable[Membrane]) -> str:
     """`` vntol=...`` for netlists with ion pools, else "": ngspice's absolute voltage
     tolerance (1 uV) is 1% of a 0.1 uM (1e-4 mol/m^3) Ca2+ pool, so it is set to 1e-6 of the
     smallest concentration a pool starts from or relaxes to."""
@@ -82,7 +84,7 @@ def pool_tolerance(models) -> str:
     return f" vntol={num(min(scales) * 1e-6)}"
 
 
-def _check_pools_have_operating_point(model, analysis) -> None:
+def _check_pools_have_operating_point(model: Membrane, analysis: Analysis) -> None:
     """Refuse an operating point or DC sweep of a model whose pools conserve their amount."""
     conserved = [p.name for p in charge_pools(model)]
     if conserved and isinstance(analysis, Op):
@@ -99,7 +101,7 @@ def _check_pools_have_operating_point(model, analysis) -> None:
         )
 
 
-def exact_voltages(index_node: str, voltages) -> str:
+def exact_voltages(index_node: str, voltages: Iterable[float]) -> str:
     """``pwl(V(index_node), 0, v0, 1, v1, ...)`` with continuation lines: swept over integer
     indices (exact in floating point) it returns each requested voltage exactly, where a plain
     .dc accumulates start + step and misses -40 mV by an ulp or more."""
@@ -108,7 +110,9 @@ def exact_voltages(index_node: str, voltages) -> str:
     return f"pwl(V({index_node}), {body})"
 
 
-def testbench(model, analysis, formulation: Formulation | None = None) -> Testbench:
+def testbench(
+    model: Membrane, analysis: Analysis, formulation: Formulation | None = None
+) -> Testbench:
     """Assemble the netlist that runs ``analysis`` on ``model`` (a Membrane)."""
 
     dc_lines: list[str] = []
@@ -126,7 +130,7 @@ def testbench(model, analysis, formulation: Formulation | None = None) -> Testbe
     tstop = analysis.tstop if isinstance(analysis, Transient) else 1.0
     clamps = [s for s in model.stimuli if s.is_clamp]
     clamp_voltage = (
-        analysis.voltages()[0] if dc_lines else clamps[0].value(0.0).item() if clamps else None
+        float(voltages[0]) if dc_lines else clamps[0].value(0.0).item() if clamps else None
     )
     lines = [
         f"* devicekit test bench: {analysis.kind} of {model.name}",

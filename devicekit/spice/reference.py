@@ -7,20 +7,21 @@ tests check that the files equal what the code generates now and that each runs 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from devicekit.analyses import Transient
 from devicekit.io import write_text_atomic
 from devicekit.models.builtin import BUILTIN_MODELS, builtin_model
-from devicekit.models.stimuli import Pulse, SineClamp
+from devicekit.models.stimuli import Pulse, SineClamp, Stimulus
 from devicekit.spice.compiler import compile_membrane
 from devicekit.spice.netlist import testbench
 
 __all__ = ["REFERENCE_RUNS", "reference_files", "write_reference_files"]
 
 #: model -> (stimulus, duration [s]) of its runnable reference netlist
-REFERENCE_RUNS = {
+REFERENCE_RUNS: dict[str, tuple[Stimulus, float]] = {
     "hh-squid": (Pulse(0.1), 0.1),  # 10 uA/cm2 for 100 ms: repetitive firing at 68 Hz
     "morris-lecar": (Pulse(0.5), 0.5),  # 50 uA/cm2 for 500 ms: type I, 13 Hz
     "morris-lecar-ii": (Pulse(1.0), 0.5),  # 100 uA/cm2 for 500 ms
@@ -50,7 +51,7 @@ def reference_files() -> dict[str, str]:
     return files
 
 
-def write_reference_files(folder) -> list[Path]:
+def write_reference_files(folder: str | os.PathLike[str]) -> list[Path]:
     """Write (or rewrite) the reference files into ``folder``; returns the paths written."""
 
     folder = Path(folder)

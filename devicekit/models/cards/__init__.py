@@ -78,8 +78,10 @@ fields and field metadata (:mod:`devicekit.models.cards.codec`), not by hand.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -118,7 +120,7 @@ def _name_from(source: str) -> str:
     return stem[:MAX_MODEL_NAME] or "card"
 
 
-def parse_card(data: dict, source: str = "card") -> Membrane:
+def parse_card(data: dict[str, Any], source: str = "card") -> Membrane:
     """Build a model from a parsed card (a dict, as :mod:`tomllib` returns it)."""
     root = Reader(data, "card", source)
     # [fit] is the provenance of a fitted card (devicekit fit); it does not change the model
@@ -187,12 +189,12 @@ def parse_card(data: dict, source: str = "card") -> Membrane:
     )
 
 
-def _toml_load(path: Path) -> dict:
+def _toml_load(path: Path) -> dict[str, Any]:
     raw = read_regular(path, what="model card", max_bytes=MAX_CARD_BYTES, error=ModelCardError)
     return load_toml(raw, str(path), ModelCardError, what="model card")
 
 
-def load_model(name_or_path):
+def load_model(name_or_path: str | os.PathLike[str]) -> Membrane:
     """A built-in model by name (``hh-squid``, see ``devicekit models``) or a card path."""
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_MODELS:
         return builtin_model(name_or_path)
@@ -211,7 +213,7 @@ def card_text(model: Membrane) -> str:
     """The TOML text of a model card."""
     context = Context(absolute=not model.per_area)
     if model.per_area:
-        membrane = {
+        membrane: dict[str, Any] = {
             "capacitance": quantity_text(model.capacitance, "uF/cm2", "capacitance_density"),
             "area": quantity_text(model.area, "cm2", "area"),
         }
@@ -254,6 +256,6 @@ def card_text(model: Membrane) -> str:
     return header + tomli_w.dumps(data)
 
 
-def save_model(model: Membrane, path, *, force: bool = False) -> Path:
+def save_model(model: Membrane, path: str | os.PathLike[str], *, force: bool = False) -> Path:
     """Write a model card atomically. An existing file is replaced only with ``force=True``."""
     return write_text_atomic(Path(path), card_text(model), force=force)

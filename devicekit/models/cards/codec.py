@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from devicekit.errors import ModelCardError
 from devicekit.models.channels import GHKChannel, HHChannel, OhmicChannel
@@ -26,6 +27,12 @@ from devicekit.models.parameters import card_options, describe
 from devicekit.models.pools import PUMP_KINDS, Pool, Pump
 from devicekit.models.stimuli import STIMULUS_KINDS
 from devicekit.units import KINDS, engineering_unit, quantity_text
+
+if TYPE_CHECKING:
+    from devicekit.models.cards.reader import Reader
+
+#: a dataclass field
+Field: TypeAlias = "dataclasses.Field[Any]"
 
 __all__ = ["FAMILIES", "Context", "decode", "encode", "quantity_for_card"]
 
@@ -48,7 +55,7 @@ DISPLAY_UNITS = {
 ENGINEERING = {"conductance": "S", "capacitance": "F", "current": "A"}
 
 #: family -> (tag key, tag value -> class)
-FAMILIES = {
+FAMILIES: dict[str, tuple[str | None, dict[Any, type]]] = {
     "channel": ("kind", {"ohmic": OhmicChannel, "ghk": GHKChannel, "hh": HHChannel}),
     "stimulus": ("kind", dict(STIMULUS_KINDS)),
     "rate": ("form", {**{form: RateFunction for form in FORMS}, "conical": ConicalRate}),
@@ -69,14 +76,14 @@ class Context:
     voltage_source: bool = False
 
 
-def _kind(owner, item, context: Context) -> str | None:
+def _kind(owner: Any, item: Field, context: Context) -> str | None:
     """The quantity kind of field ``item`` of ``owner`` (an instance when writing, a class when
     reading), or None when it is no quantity or its kind follows its unit (alternatives)."""
     described = describe(owner, item.name)
     if described is None:
         return None
     if card_options(item)["role"]:
-        return ROLE_KINDS[context.role]
+        return ROLE_KINDS[context.role or ""]
     if callable(described.kind):
         if isinstance(owner, type):
             return None  # decided by the alternatives when reading
@@ -98,7 +105,7 @@ def quantity_for_card(value: float, kind: str) -> str | float:
     return quantity_text(value, DISPLAY_UNITS.get(kind, KINDS[kind][0]), kind)
 
 
-def _fields(cls, tag: str | None):
+def _fields(cls: type, tag: str | None) -> list[Field]:
     return [
         item
         for item in dataclasses.fields(cls)
@@ -106,11 +113,11 @@ def _fields(cls, tag: str | None):
     ]
 
 
-def _key(item) -> str:
-    return card_options(item)["key"] or item.name
+def _key(item: Field) -> str:
+    return str(card_options(item)["key"] or item.name)
 
 
-def _default(item):
+def _default(item: Field) -> Any:
     if item.default is not dataclasses.MISSING:
         return item.default
     if item.default_factory is not dataclasses.MISSING:
@@ -119,10 +126,10 @@ def _default(item):
 
 
 # ----------------------------------------------------------------------------- writing
-def encode(obj, family: str, context: Context = Context()) -> dict:
+def encode(obj: Any, family: str, context: Context = Context()) -> dict[str, Any]:
     """The card table of a device part."""
     tag, _ = FAMILIES[family]
-    table = {} if tag is None else {tag: getattr(obj, tag)}
+    table: dict[str, Any] = {} if tag is None else {tag: getattr(obj, tag)}
     for item in _fields(type(obj), tag):
         value = getattr(obj, item.name)
         if value is None or value == _default(item):
@@ -146,7 +153,7 @@ def encode(obj, family: str, context: Context = Context()) -> dict:
 
 
 # ----------------------------------------------------------------------------- reading
-def decode(reader, family: str, context: Context = Context()):
+def decode(reader: Reader, family: str, context: Context = Context()) -> Any:
     """A device part from its card table (a :class:`~devicekit.models.cards.reader.Reader`)."""
     tag, classes = FAMILIES[family]
     value = None if tag is None else reader.text(tag, required=True)
@@ -160,8 +167,8 @@ def decode(reader, family: str, context: Context = Context()):
     items = {_key(item): item for item in _fields(cls, tag)}
     reader.check_keys(set(items) | ({tag} if tag else set()))
     init = {f.name for f in dataclasses.fields(cls) if f.init}
-    kwargs = {tag: value} if tag in init else {}
-    flags: dict = {}
+    kwargs: dict[str, Any] = {tag: value} if tag is not None and tag in init else {}
+    flags: dict[str, Any] = {}
     for key, item in items.items():
         if key not in reader.table:
             if _default(item) is dataclasses.MISSING:
@@ -172,7 +179,9 @@ def decode(reader, family: str, context: Context = Context()):
     return cls(**kwargs)
 
 
-def _read(reader, cls, item, key: str, context: Context, flags: dict):
+def _read(
+    reader: Reader, cls: type, item: Field, key: str, context: Context, flags: dict[str, Any]
+) -> Any:
     options = card_options(item)
     if options["nested"]:
         inner = Context(context.absolute, item.name if options["nested"] == "rate" else None)
@@ -191,14 +200,22 @@ def _read(reader, cls, item, key: str, context: Context, flags: dict):
             return reader.text(key)
         if many:
             return tuple(reader.table[key])
-        number = reader.number(key, integer=str(item.type) == "int")
+        number = reader.number(key, required=True, integer=str(item.type) == "int")
+        if number is None:  # required: the reader refuses a missing key
+            raise ModelCardError(f"{reader.source}: {reader.where} needs '{key}'")
         return number if str(item.type) == "int" else float(number)
     if many:
         return reader.quantities(key, kind)
     return reader.quantity(key, kind)
 
 
-def _read_alternatives(reader, key: str, alternatives: dict, flags: dict, context: Context):
+def _read_alternatives(
+    reader: Reader,
+    key: str,
+    alternatives: dict[str, dict[str, Any]],
+    flags: dict[str, Any],
+    context: Context,
+) -> Any:
     """A quantity whose unit decides a flag: a unit with "/" is a density (``uA/cm2``, the
     first alternative, per_area), else the last (a current, ``nA``). All the quantities of one
     part must agree. A voltage source's waveform is in volts (and absolute)."""
