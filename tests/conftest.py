@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,23 @@ def run_cli(
 
 
 # ------------------------------------------------------------ the measured data stay unchanged
+def chromium_dom(page: Path) -> str:
+    """The DOM of a local page after headless Chromium loaded it (scripts run, images
+    fetched), as ``--dump-dom`` prints it; no network, a fresh profile."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "headless Chromium is needed: make test installs Debian's chromium"
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [
+                chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-sync",
+                "--disable-component-update", f"--user-data-dir={profile}",
+                "--virtual-time-budget=10000", "--dump-dom", page.as_uri(),
+            ],
+            capture_output=True, text=True, timeout=120,
+        ).stdout  # fmt: skip
+
+
 def measurement_digests() -> dict[str, str]:
     """sha256 of every file in measurements/ (the manifest itself excepted)."""
     import hashlib

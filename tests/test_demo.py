@@ -3,15 +3,12 @@ shows every figure in a real browser (headless Chromium, from Debian's packages)
 
 import json
 import re
-import shutil
-import subprocess
-import tempfile
 from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
-from .conftest import run_cli
+from .conftest import chromium_dom, run_cli
 
 
 class _Links(HTMLParser):
@@ -82,18 +79,7 @@ def test_index_html_shows_every_figure_in_chromium(report):
     assert sorted(parser.images) == pngs  # every figure shown, none missing
     for href in parser.links:
         assert (folder / href).is_file(), href
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "headless Chromium is needed: make test installs Debian's chromium"
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run(
-            [
-                chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-sync",
-                "--disable-component-update", f"--user-data-dir={profile}",
-                "--virtual-time-budget=10000", "--dump-dom", index.as_uri(),
-            ],
-            capture_output=True, text=True, timeout=120,
-        ).stdout  # fmt: skip
+    dom = chromium_dom(index)
     # the page's own script counts the images that loaded with a non-zero size
     body = re.search(r'<body data-figures="(\d+)" data-figures-loaded="(\d+)"', dom)
     assert body, dom[:500]

@@ -5,10 +5,8 @@ with every figure loaded."""
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -16,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 import devicekit
+from tests.conftest import chromium_dom
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -111,27 +110,12 @@ def test_the_gallery_shows_the_executed_examples_of_the_three_jobs(site):
             assert any("sphx_glr_" in src for src in page.images), example.name
 
 
-def _dom(page: Path) -> str:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "headless Chromium is needed: make test installs Debian's chromium"
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [
-                chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-sync",
-                "--disable-component-update", f"--user-data-dir={profile}",
-                "--virtual-time-budget=10000", "--dump-dom", page.as_uri(),
-            ],
-            capture_output=True, text=True, timeout=120,
-        ).stdout  # fmt: skip
-
-
 @pytest.mark.parametrize(
     "page, least",
     [("index.html", 0), ("auto_examples/neurons/plot_hh_neuron.html", 2)],
 )
 def test_pages_open_in_chromium_with_every_figure_loaded(site, page, least):
-    dom = _dom(site / page)
+    dom = chromium_dom(site / page)
     # docs/_static/figures-loaded.js counts the page's images and those loaded with a size
     body = re.search(r'<body[^>]*data-figures="(\d+)" data-figures-loaded="(\d+)"', dom)
     assert body, dom[:500]
