@@ -33,11 +33,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from devicekit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = [
     "MAX_DC_POINTS",
@@ -198,7 +201,7 @@ class Transient:
 Analysis: TypeAlias = Op | DCSweep | Transient
 
 
-def check_timeout(timeout) -> None:
+def check_timeout(timeout: object) -> None:
     """A timeout is None (no limit) or a positive number of seconds."""
     if timeout is None:
         return
@@ -214,7 +217,7 @@ _TIME_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float | None):
+def time_limit(seconds: float | None) -> Iterator[None]:
     """Within this block, every simulation run that is given no timeout of its own stops after
     ``seconds`` of wall-clock time with :class:`~devicekit.errors.SimulationError` (used by the
     CLI's ``--timeout`` for commands that run many simulations: ``fit --verify``, ``demo``)."""

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from devicekit.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from devicekit.arraytypes import ArrayLike, FloatArray
+
 __all__ = ["spike_times"]
 
 
-def spike_times(time, voltage, threshold: float = 0.0) -> np.ndarray:
+def spike_times(time: ArrayLike, voltage: ArrayLike, threshold: float = 0.0) -> FloatArray:
     """Upward crossings of ``threshold`` [V], linearly interpolated [s]."""
     t = np.asarray(time, dtype=float)
     v = np.asarray(voltage, dtype=float)

@@ -17,9 +17,13 @@ A name is accepted wherever a data set's path is (:func:`devicekit.load_measurem
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING
 
 from devicekit.measurements.catalogue import card_path, directory, names
 from devicekit.measurements.loader import load_measurement
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["card_path", "directory", "list", "load"]
 
@@ -29,7 +33,7 @@ def list() -> builtins.list[str]:
     return names()
 
 
-def load(name: str):
+def load(name: str) -> pd.DataFrame:
     """The data set ``name`` as :func:`devicekit.load_measurement` gives it: a DataFrame with
     SI columns, its metadata (source, citation, licence) in ``attrs``."""
     return load_measurement(card_path(name))

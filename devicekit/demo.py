@@ -23,6 +23,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,6 +45,13 @@ from devicekit.spice.compiler import spice_name
 from devicekit.spice.rawfile import read_rawfile
 from devicekit.spikes import spike_times, summarize
 from devicekit.sweeps import sweep
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable
+
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["DEFAULT_FOLDER", "Report", "run_demo"]
 
@@ -71,12 +79,12 @@ class Report:
         write_text_atomic(self.path(name), content, force=self.force)
         return name
 
-    def figure(self, name: str, figure) -> str:
+    def figure(self, name: str, figure: Figure) -> str:
 
         save_figure(figure, self.path(name), self.force)
         return name
 
-    def csv(self, name: str, frame, index: bool = True) -> str:
+    def csv(self, name: str, frame: pd.DataFrame, index: bool = True) -> str:
         return self.text(name, frame.to_csv(index=index))
 
 
@@ -101,9 +109,15 @@ def _prepare(folder: Path, force: bool) -> None:
     (folder / MARKER).write_text("made by devicekit demo\n")
 
 
-def run_demo(folder=DEFAULT_FOLDER, *, force: bool = False, workers: int | None = None,
-             progress: bool | None = None, say=print, timeout: float | None = None,
-             ) -> Report:  # fmt: skip
+def run_demo(
+    folder: str | os.PathLike[str] = DEFAULT_FOLDER,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool | None = None,
+    say: Callable[[str], object] = print,
+    timeout: float | None = None,
+) -> Report:
     """Run the whole pipeline and write the report folder. ``say`` reports each step.
     ``timeout`` [s] bounds every simulation run (each point of the sweep included)."""
 

@@ -13,6 +13,10 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import os
 
 __all__ = [
     "CheckpointWarning",
@@ -33,7 +37,7 @@ __all__ = [
 ]
 
 
-def quote(text, limit: int = 80) -> str:
+def quote(text: object, limit: int = 80) -> str:
     """``repr`` of a user's text for an error message, cut to about ``limit`` characters (the
     start and the end are kept), so that a 5000-character cell makes a one-line error still."""
     text = str(text)
@@ -79,7 +83,7 @@ class PoorFitError(FitError):
     """A fit converged but cannot be right: worse than a constant (R^2 < 0), or data with no
     variation. The fit is kept in ``result`` for inspection; the CLI exits with status 3."""
 
-    def __init__(self, message: str, *, result=None):
+    def __init__(self, message: str, *, result: Any = None) -> None:
         super().__init__(message)
         self.result = result
 
@@ -93,11 +97,11 @@ class SweepError(DevicekitError, RuntimeError):
         self,
         message: str,
         *,
-        checkpoint=None,
+        checkpoint: str | os.PathLike[str] | None = None,
         done: int = 0,
         total: int = 0,
         interrupted: bool = False,
-    ):
+    ) -> None:
         super().__init__(message)
         self.checkpoint = checkpoint
         self.done = done

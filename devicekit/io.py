@@ -19,8 +19,15 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
 
 from devicekit.errors import InvalidInput, quote
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+#: a file name: a string or a path object
+PathLike: TypeAlias = "str | os.PathLike[str]"
 
 __all__ = [
     "check_outputs",
@@ -70,7 +77,9 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def regular_file(path, *, what: str, max_bytes: int, error=InvalidInput):
+def regular_file(
+    path: PathLike, *, what: str, max_bytes: int, error: type[Exception] = InvalidInput
+) -> BinaryIO:
     """Open ``path`` for reading if it is a regular file of at most ``max_bytes``; a folder,
     FIFO, socket or device is refused at once (it is checked before it is opened, and a FIFO is
     opened without blocking). Returns a binary file object."""
@@ -100,7 +109,9 @@ def regular_file(path, *, what: str, max_bytes: int, error=InvalidInput):
     return handle
 
 
-def read_regular(path, *, what: str, max_bytes: int, error=InvalidInput) -> bytes:
+def read_regular(
+    path: PathLike, *, what: str, max_bytes: int, error: type[Exception] = InvalidInput
+) -> bytes:
     """The bytes of a regular file of at most ``max_bytes`` (see :func:`regular_file`)."""
     with regular_file(path, what=what, max_bytes=max_bytes, error=error) as handle:
         data = handle.read(max_bytes + 1)
@@ -109,7 +120,7 @@ def read_regular(path, *, what: str, max_bytes: int, error=InvalidInput) -> byte
     return data
 
 
-def input_files(name_or_path) -> list[str]:
+def input_files(name_or_path: PathLike) -> list[str]:
     """The file behind a model argument, if it names one (a built-in name or a model object
     names none): the inputs that no output may replace."""
     if not isinstance(name_or_path, (str, os.PathLike)):
@@ -120,7 +131,7 @@ def input_files(name_or_path) -> list[str]:
         return []
 
 
-def same_file(a, b) -> bool:
+def same_file(a: PathLike, b: PathLike) -> bool:
     """Whether two paths name the same existing file (:func:`os.path.samefile`)."""
     try:
         return os.path.samefile(a, b)
@@ -162,7 +173,9 @@ def _target(path, *, force: bool, inputs=()) -> Path:
     return target
 
 
-def check_outputs(*outputs, inputs=(), force: bool = False) -> list[Path]:
+def check_outputs(
+    *outputs: PathLike | None, inputs: Iterable[PathLike] = (), force: bool = False
+) -> list[Path]:
     """Refuse, before any work, outputs that would lose data: an existing file without
     ``force``, an input of the command, a special file, or two outputs naming one file.
     ``None`` entries are skipped. Returns the files that will be written."""
@@ -180,7 +193,9 @@ def check_outputs(*outputs, inputs=(), force: bool = False) -> list[Path]:
     return targets
 
 
-def write_bytes_atomic(path, data: bytes, *, force: bool = False, inputs=()) -> Path:
+def write_bytes_atomic(
+    path: PathLike, data: bytes, *, force: bool = False, inputs: Iterable[PathLike] = ()
+) -> Path:
     """Write ``data`` to ``path`` atomically; refuse to replace an existing file unless
     ``force``, and never replace an input, a special file or a folder (see the module)."""
     target = _target(path, force=force, inputs=inputs)
@@ -205,5 +220,7 @@ def write_bytes_atomic(path, data: bytes, *, force: bool = False, inputs=()) -> 
     return Path(path)
 
 
-def write_text_atomic(path, text: str, *, force: bool = False, inputs=()) -> Path:
+def write_text_atomic(
+    path: PathLike, text: str, *, force: bool = False, inputs: Iterable[PathLike] = ()
+) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"), force=force, inputs=inputs)

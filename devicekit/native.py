@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,12 @@ from devicekit.electrochem.constants import CODATA
 from devicekit.errors import InvalidInput, SimulationError
 from devicekit.expr import evaluate, lambdify, to_text
 from devicekit.models.pools import charge_pools
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.arraytypes import ArrayLike
+    from devicekit.models.membrane import Membrane
 
 __all__ = ["NativeResult", "check_pools", "clamped_pools", "integrate", "steady_state"]
 
@@ -49,7 +56,7 @@ def _stimulus_functions(membrane, tstop):
 
 
 def integrate(
-    membrane,
+    membrane: Membrane,
     tstop: float,
     *,
     sample_step: float | None = None,
@@ -256,7 +263,7 @@ def _emptied(membrane, pool: str, t: float, value: float) -> SimulationError:
     )
 
 
-def check_pools(membrane, frame) -> None:
+def check_pools(membrane: Membrane, frame: pd.DataFrame) -> None:
     """Refuse a result in which a pool reached zero or below (or NaN), naming the first time."""
     for pool in membrane.pools:
         if pool.name not in frame:
@@ -296,7 +303,7 @@ def _fault(error: Exception, t: float, state: dict, expressions: dict) -> Simula
     )
 
 
-def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
+def steady_state(membrane: Membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
     """The steady state of a membrane with ion pools, from its initial values: V, the gates
     and the pools where every derivative vanishes, found by Newton's method (scipy's ``root``).
 
@@ -362,7 +369,7 @@ def steady_state(membrane, *, tolerance: float = 1e-9) -> dict[str, float]:
     return dict(zip(names, y.tolist(), strict=True))
 
 
-def clamped_pools(membrane, voltages) -> dict[str, np.ndarray]:
+def clamped_pools(membrane: Membrane, voltages: ArrayLike) -> dict[str, np.ndarray]:
     """Each pool's steady state under a DC voltage clamp at each voltage (the gates at their
     steady states there): where its ion's currents and pumps balance its relaxation, found by
     Newton's method from the pools' initial values, one voltage after another.

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from devicekit.errors import InvalidInput
 from devicekit.io import write_bytes_atomic
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from devicekit.arraytypes import ArrayLike
 
 __all__ = ["TRACE_UNITS", "axis_label", "axis_scale", "plot_transient", "save_figure"]
 
@@ -18,7 +27,7 @@ _PREFIXES = {-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M
 _PREFIXABLE = {"V", "A", "S", "F", "s", "Ohm"}
 
 
-def axis_scale(values, unit: str) -> tuple[float, str]:
+def axis_scale(values: ArrayLike, unit: str) -> tuple[float, str]:
     """The factor and unit that show ``values`` [``unit``, SI] with engineering prefixes.
 
     The largest magnitude lands in [1, 1000): ``axis_scale([-46e-12, 38e-12], "A")`` gives
@@ -49,7 +58,7 @@ def new_figure(**options):
     return Figure(**options)
 
 
-def plot_transient(frame, title: str):
+def plot_transient(frame: pd.DataFrame, title: str) -> Figure:
     """A figure of V(t) [mV] and the gates, and of a model with ion pools also each pool's
     change from its start [mM] and the batteries that move [mV]; returns the Figure."""
     pools = [c for c in frame.columns if _POOL.fullmatch(str(c))]
@@ -95,7 +104,7 @@ def plot_transient(frame, title: str):
 _POOL = re.compile(r"[A-Z][a-z]?_(in|out)")
 
 
-def save_figure(figure, path, force: bool) -> None:
+def save_figure(figure: Figure, path: str | os.PathLike[str], force: bool) -> None:
     import io
 
     buffer = io.BytesIO()

@@ -14,7 +14,9 @@ Both backends return a :class:`pandas.DataFrame` in SI units with the same named
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -31,12 +33,30 @@ from devicekit.native import check_pools, clamped_pools, integrate, steady_state
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
+    from devicekit.analyses import Analysis
+    from devicekit.models.channels import Channel
+    from devicekit.models.stimuli import Stimulus
+    from devicekit.spice.compiler import Formulation
+
+#: what names a model: a built-in name, a card path, or a Membrane
+ModelLike: TypeAlias = "str | os.PathLike[str] | Membrane"
+
 __all__ = ["as_membrane", "simulate"]
 
 
 def as_membrane(
-    model, *, area: float = 1e-4, temperature: float | None = None, inside=None, outside=None
-):
+    model: ModelLike | Channel,
+    *,
+    area: float = 1e-4,
+    temperature: float | None = None,
+    inside: Mapping[str, float] | None = None,
+    outside: Mapping[str, float] | None = None,
+) -> Membrane:
     """A Membrane from a Membrane, a single channel (wrapped in a membrane of ``area``, default
     1 cm^2) or a model name / card path."""
 
@@ -76,16 +96,16 @@ def _analysis(analysis, kwargs):
 
 
 def simulate(
-    model,
-    analysis="tran",
+    model: ModelLike | Circuit,
+    analysis: Analysis | str = "tran",
     *,
-    stimuli=None,
+    stimuli: Sequence[Stimulus] | None = None,
     backend: str = "spice",
-    formulation=None,
+    formulation: Formulation | None = None,
     timeout: float | None = None,
     temperature: float | None = None,
-    **analysis_options,
-):
+    **analysis_options: Any,
+) -> pd.DataFrame:
     """Simulate a model.
 
     Parameters

@@ -9,6 +9,7 @@ much closer on the upstroke) this locates crossings to well under a microsecond.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,6 +22,12 @@ from devicekit.models.stimuli import Pulse
 from devicekit.simulation import VACASK_BATCH, as_membrane, simulate, simulate_vacask_batch
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import testbench
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.arraytypes import ArrayLike
+    from devicekit.simulation import ModelLike
 
 __all__ = [
     "SpikeSummary",
@@ -55,7 +62,7 @@ class SpikeSummary:
         }
 
 
-def summarize(frame, threshold: float = 0.0) -> SpikeSummary:
+def summarize(frame: pd.DataFrame, threshold: float = 0.0) -> SpikeSummary:
     """Summarise a transient DataFrame (index time [s], column ``v`` [V])."""
     t = frame.index.to_numpy(dtype=float)
     v = frame["v"].to_numpy(dtype=float)
@@ -181,7 +188,7 @@ def model_scales(model) -> dict[str, float]:
 
 
 def find_threshold(
-    model,
+    model: ModelLike,
     kind: str = "single",
     *,
     low: float | None = None,
@@ -355,14 +362,14 @@ def find_threshold(
 
 
 def fi_curve(
-    model,
-    amplitudes,
+    model: ModelLike,
+    amplitudes: ArrayLike,
     *,
     duration: float = 1.0,
     backend: str = "spice",
     preset: str = "accurate",
     progress: bool = False,
-):
+) -> pd.DataFrame:
     """Firing rate against step current: a DataFrame indexed by ``current_density`` [A/m^2]
     with ``rate_hz`` (1/last ISI) and ``spike_count``. With ``backend="vacask"`` up to 25
     amplitudes share one VACASK run (each model in its own cell of one netlist)."""

@@ -4,10 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from devicekit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.models.membrane import Membrane
 
 __all__ = ["MemristorSummary", "memristor_summary"]
 
@@ -45,7 +51,7 @@ class MemristorSummary:
         }
 
 
-def memristor_summary(frame, model) -> MemristorSummary:
+def memristor_summary(frame: pd.DataFrame, model: Membrane) -> MemristorSummary:
     """Conductance range of a memristor's transient under a voltage clamp, and the area of its
     I-V loop over the last period when the clamp is periodic (a sine)."""
     clamps = [s for s in model.stimuli if s.is_clamp]

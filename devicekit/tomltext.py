@@ -10,6 +10,7 @@ Every refusal is the caller's own error type, naming the limit.
 from __future__ import annotations
 
 import tomllib
+from typing import Any
 
 __all__ = ["MAX_KEY_LENGTH", "MAX_NESTING", "load_toml"]
 
@@ -80,7 +81,9 @@ def _check_shape(data: dict, source: str, error) -> None:
             stack.extend((item, depth + 1, f"{where}[{i}]") for i, item in enumerate(value))
 
 
-def load_toml(raw: bytes, source: str, error, *, what: str = "TOML file") -> dict:
+def load_toml(
+    raw: bytes, source: str, error: type[Exception], *, what: str = "TOML file"
+) -> dict[str, Any]:
     """Parse ``raw`` (UTF-8, an optional BOM) as TOML within the bounds above; every problem is
     raised as ``error`` (a devicekit exception type) naming ``source``."""
     try:

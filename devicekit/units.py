@@ -201,7 +201,9 @@ def unit_factor(unit: str, kind: str | None = None) -> Unit:
     return found
 
 
-def parse_quantity(text, kind: str, *, name: str = "value", default_unit: str | None = None):
+def parse_quantity(
+    text: str | float, kind: str, *, name: str = "value", default_unit: str | None = None
+) -> float:
     """Parse ``'140mM'`` (number followed by a unit) into an SI float of the given kind.
 
     Parameters

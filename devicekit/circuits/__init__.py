@@ -7,6 +7,8 @@ Results are a DataFrame indexed by time [s] with node voltages ``v(<node>)``, st
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from devicekit.analyses import Transient
 from devicekit.circuits.circuit import Circuit, Instance
 from devicekit.circuits.elements import Capacitor, CurrentSource, Resistor, VoltageSource
@@ -16,6 +18,11 @@ from devicekit.circuits.synapses import ChemicalSynapse
 from devicekit.circuits.vacask import run_circuit_vacask
 from devicekit.errors import InvalidInput
 from devicekit.spice.engine import engine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.analyses import Analysis
 
 __all__ = [
     "Capacitor",
@@ -29,7 +36,9 @@ __all__ = [
 ]
 
 
-def simulate_circuit(circuit: Circuit, analysis, *, backend: str = "spice", timeout=None):
+def simulate_circuit(
+    circuit: Circuit, analysis: Analysis, *, backend: str = "spice", timeout: float | None = None
+) -> pd.DataFrame:
     """Run a transient of ``circuit`` in ngspice (``backend="spice"``), natively with scipy
     (``"native"``), or in VACASK with compiled devices (``"vacask"``, the ``vacask`` extra);
     the result's columns are described above."""

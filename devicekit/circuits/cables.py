@@ -38,7 +38,7 @@ __all__ = ["cable", "hh_axon", "passive_cable"]
 
 
 def cable(
-    model,
+    model: str | Membrane,
     length: float,
     diameter: float,
     compartments: int,

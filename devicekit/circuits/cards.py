@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -66,6 +67,9 @@ from devicekit.models.paths import path_kind, value_parser
 from devicekit.tomltext import load_toml
 from devicekit.units import quantity_text
 
+if TYPE_CHECKING:
+    import os
+
 __all__ = [
     "circuit_card_text",
     "find_circuit",
@@ -83,12 +87,12 @@ def _toml(path: Path) -> dict:
     return load_toml(raw, str(path), ModelCardError, what="circuit card")
 
 
-def is_circuit_card(path) -> bool:
+def is_circuit_card(path: str | os.PathLike[str]) -> bool:
     """Whether a .toml file is a circuit card (it has a ``[circuit]`` table)."""
     return "circuit" in _toml(Path(path))
 
 
-def load_circuit(path) -> tuple[Circuit, float | None]:
+def load_circuit(path: str | os.PathLike[str]) -> tuple[Circuit, float | None]:
     """A circuit card: the circuit and its ``tstop`` [s] (None when the card gives none)."""
     path = Path(path)
     return parse_circuit_card(_toml(path), str(path), base=path.parent)
@@ -127,7 +131,9 @@ def _resolve(device: str, base: Path | None) -> str:
     return device
 
 
-def parse_circuit_card(data: dict, source: str = "circuit card", base: Path | None = None):
+def parse_circuit_card(
+    data: dict[str, Any], source: str = "circuit card", base: Path | None = None
+) -> tuple[Circuit, float | None]:
     """Build a circuit (and its tstop) from a parsed circuit card."""
     root = Reader(data, "card", source)
     root.check_keys({"devicekit", "circuit", "instances"})
@@ -252,12 +258,18 @@ def _override_text(inst, key: str, value: float) -> str | float:
     return quantity_for_card(float(value), kind)
 
 
-def save_circuit(circuit: Circuit, path, *, tstop: float | None = None, force: bool = False):
+def save_circuit(
+    circuit: Circuit,
+    path: str | os.PathLike[str],
+    *,
+    tstop: float | None = None,
+    force: bool = False,
+) -> Path:
     """Write a circuit card atomically; an existing file is replaced only with ``force``."""
     return write_text_atomic(Path(path), circuit_card_text(circuit, tstop), force=force)
 
 
-def find_circuit(name_or_path) -> tuple[Circuit, float | None] | None:
+def find_circuit(name_or_path: str | os.PathLike[str]) -> tuple[Circuit, float | None] | None:
     """A built-in circuit by name, or a circuit card by path, with its duration; None when the
     name is neither (it may then be a model)."""
     if isinstance(name_or_path, str) and name_or_path in BUILTIN_CIRCUITS:

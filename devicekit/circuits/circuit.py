@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from devicekit.circuits.elements import ELEMENTS
 from devicekit.circuits.synapses import PRESETS, ChemicalSynapse, iontronic_synapse
@@ -27,6 +28,9 @@ from devicekit.errors import InvalidInput
 from devicekit.models.cards import load_model
 from devicekit.models.membrane import HH_TIME_SCALE, Membrane
 from devicekit.models.paths import apply_values
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = ["Circuit", "Instance"]
 
@@ -153,7 +157,7 @@ class Circuit:
         """The circuit's nodes, ground excepted."""
         return {n for i in self.instances.values() for n in i.nodes} - {"0"}
 
-    def add(self, name: str, device, nodes, **overrides) -> Instance:
+    def add(self, name: str, device: Any, nodes: Sequence[str], **overrides: Any) -> Instance:
         """Place ``device`` between ``nodes`` under ``name``; keyword overrides set parameters
         of this instance by path (SI values)."""
         if not isinstance(name, str) or not _NAME.fullmatch(name):
@@ -182,7 +186,7 @@ class Circuit:
         self.instances[name] = instance
         return instance
 
-    def start_at(self, voltage: float, nodes=None) -> None:
+    def start_at(self, voltage: float, nodes: Iterable[str] | None = None) -> None:
         """Start the transient with ``nodes`` (default: every node) at ``voltage`` [V] and the
         states at their steady values there, instead of at the operating point."""
         if (

@@ -12,10 +12,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from devicekit.errors import InvalidInput
 from devicekit.models.parameters import quantity
 from devicekit.models.stimuli import DC, Pulse, Sine, StepTrain
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["ELEMENTS", "Capacitor", "CurrentSource", "Resistor", "VoltageSource"]
 
@@ -42,7 +46,7 @@ class Resistor:
     def __post_init__(self):
         _positive("resistor", "resistance", self.resistance)
 
-    def spice(self, name: str, nodes, tstop: float) -> str:
+    def spice(self, name: str, nodes: Sequence[str], tstop: float) -> str:
         return f"R{name} {nodes[0]} {nodes[1]} {self.resistance!r}"
 
 
@@ -57,7 +61,7 @@ class Capacitor:
     def __post_init__(self):
         _positive("capacitor", "capacitance", self.capacitance)
 
-    def spice(self, name: str, nodes, tstop: float) -> str:
+    def spice(self, name: str, nodes: Sequence[str], tstop: float) -> str:
         return f"C{name} {nodes[0]} {nodes[1]} {self.capacitance!r}"
 
 
@@ -83,7 +87,7 @@ class VoltageSource:
     def __post_init__(self):
         _check_waveform("voltage source", self)
 
-    def spice(self, name: str, nodes, tstop: float) -> str:
+    def spice(self, name: str, nodes: Sequence[str], tstop: float) -> str:
         return f"V{name} {nodes[0]} {nodes[1]} {self.waveform.spice(1.0, tstop)}"
 
 
@@ -99,7 +103,7 @@ class CurrentSource:
     def __post_init__(self):
         _check_waveform("current source", self)
 
-    def spice(self, name: str, nodes, tstop: float) -> str:
+    def spice(self, name: str, nodes: Sequence[str], tstop: float) -> str:
         return f"I{name} {nodes[0]} {nodes[1]} {self.waveform.spice(1.0, tstop)}"
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,11 @@ from devicekit.errors import InvalidInput, SimulationError
 from devicekit.expr import evaluate
 from devicekit.models.membrane import Membrane
 from devicekit.models.stimuli import DC
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.analyses import Analysis
 
 __all__ = ["integrate_circuit", "operating_point"]
 
@@ -255,7 +261,14 @@ def _stamp(matrix, a: int, b: int, value: float) -> None:
     matrix[b, a] -= value
 
 
-def integrate_circuit(circuit: Circuit, analysis, *, rtol=1e-9, atol=1e-12, timeout=None):
+def integrate_circuit(
+    circuit: Circuit,
+    analysis: Analysis,
+    *,
+    rtol: float = 1e-9,
+    atol: float = 1e-12,
+    timeout: float | None = None,
+) -> pd.DataFrame:
     """Integrate a circuit's transient natively; the DataFrame has ngspice's columns."""
     import pandas as pd
     from scipy.integrate import solve_ivp

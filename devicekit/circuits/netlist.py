@@ -9,6 +9,7 @@ membrane's inside pin, or out of the synapse's postsynaptic pin.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from devicekit.expr import evaluate
 from devicekit.models.membrane import Membrane
 from devicekit.spice.compiler import Formulation, compile_membrane, num, spice_name
 from devicekit.spice.netlist import pool_tolerance
+
+if TYPE_CHECKING:
+    from devicekit.models.definition import Definition
 
 __all__ = ["CircuitNetlist", "circuit_netlist", "full_start", "structure"]
 
@@ -31,7 +35,7 @@ class CircuitNetlist:
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def structure(definition):
+def structure(definition: Definition) -> Any:
     """What makes two membrane definitions one subcircuit type: everything but the values."""
     return (
         tuple(definition.parameters),

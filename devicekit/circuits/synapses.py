@@ -33,12 +33,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING
 
 from devicekit.errors import InvalidInput
 from devicekit.expr import Sym, evaluate, exp, real_literal, to_spice, to_verilog_a
 from devicekit.models.builtin import conical_memristor
 from devicekit.models.membrane import Membrane
 from devicekit.models.parameters import quantity
+
+if TYPE_CHECKING:
+    from devicekit.expr import Expr
+    from devicekit.models.iontronic import ConicalChannel
 
 __all__ = ["PRESETS", "ChemicalSynapse", "iontronic_synapse"]
 
@@ -95,17 +100,17 @@ class ChemicalSynapse:
         return {item.name: float(getattr(self, item.name)) for item in fields(self)}
 
     @staticmethod
-    def transmitter():
+    def transmitter() -> Expr:
         """T(V_pre) [mol/m^3] as an expression of ``v_pre`` (relative to ``ref``)."""
         return Sym("t_max") / (1.0 + exp(-((PRE - Sym("v_p")) / Sym("k_p"))))
 
     @classmethod
-    def derivative(cls):
+    def derivative(cls) -> Expr:
         """dr/dt [1/s] as an expression of ``r`` and ``v_pre``."""
         return Sym("alpha") * cls.transmitter() * (1.0 - R) - Sym("beta") * R
 
     @staticmethod
-    def current():
+    def current() -> Expr:
         """The synaptic current [A] out of ``post`` (outward, into the battery)."""
         return Sym("conductance") * R * (POST - Sym("reversal"))
 
@@ -180,7 +185,7 @@ PRESETS = {
 }
 
 
-def iontronic_synapse(geometry=None) -> Membrane:
+def iontronic_synapse(geometry: ConicalChannel | None = None) -> Membrane:
     """The ``iontronic-synapse``: a conical channel (``geometry``, default the published cone of
     Kamsma et al. 2023) between a pre- and a postsynaptic node, whose normalised conductance
     ``cone_w`` is the weight (pins: pre, post)."""

@@ -15,6 +15,8 @@ operating point. A chemical synapse is its own Verilog-A module
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from devicekit.analyses import DCSweep, Transient, preset_step
@@ -27,6 +29,13 @@ from devicekit.export.veriloga import verilog_a
 from devicekit.models.membrane import Membrane
 from devicekit.models.stimuli import DC, Sine
 from devicekit.spice.compiler import num, spice_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
+
+    from devicekit.analyses import Analysis
 
 __all__ = ["run_circuit_vacask", "vacask_netlist"]
 
@@ -54,7 +63,9 @@ def _waveform(waveform, tstop: float) -> str:
     return f'dc={num(next(iter(kept.values())))} type="pwl" wave=[{points}]'
 
 
-def vacask_netlist(circuit: Circuit, analysis, osdi=compile_osdi) -> tuple[str, dict[str, str]]:
+def vacask_netlist(
+    circuit: Circuit, analysis: Analysis, osdi: Callable[[str, str], Any] = compile_osdi
+) -> tuple[str, dict[str, str]]:
     """The VACASK netlist of a transient of ``circuit`` (or of its operating point, or of a
     DC sweep of its voltage source ``clamp``), and raw vector -> column.
 
@@ -215,7 +226,9 @@ def _start(circuit: Circuit) -> str:
     return f' icmode="uic" ic={{{", ".join(values)}}}'
 
 
-def run_circuit_vacask(circuit: Circuit, analysis, timeout=None):
+def run_circuit_vacask(
+    circuit: Circuit, analysis: Analysis, timeout: float | None = None
+) -> pd.DataFrame:
     """A DataFrame of the transient (indexed by time), the operating point (one row) or the
     DC sweep (indexed by the clamp's voltage), with the ngspice backend's columns."""
     import pandas as pd

@@ -3,6 +3,8 @@ a per-instance summary of spikes and first-spike latencies."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from devicekit.analyses import Transient
@@ -15,6 +17,13 @@ from devicekit.plotting import new_figure, save_figure
 from devicekit.simulation import simulate
 from devicekit.units import parse_quantity
 
+if TYPE_CHECKING:
+    import argparse
+
+    import pandas as pd
+
+    from devicekit.circuits import Circuit
+
 __all__ = ["circuit_summary", "simulate_circuit_command"]
 
 #: the most membrane instances listed in the text summary
@@ -23,7 +32,7 @@ SHOWN = 10
 _MODEL_ONLY = ("stim", "clamp", "temperature", "set")
 
 
-def circuit_summary(circuit, frame) -> dict:
+def circuit_summary(circuit: Circuit, frame: pd.DataFrame) -> dict[str, Any]:
     """Spikes of every membrane instance (V across it crossing 0 V upwards), and each one's
     first-spike latency after the earliest first spike."""
     t = frame.index.to_numpy()
@@ -66,7 +75,9 @@ def _conduction(geometry: dict, t, frame) -> dict:
     return out
 
 
-def simulate_circuit_command(args, circuit, duration: float | None) -> int:
+def simulate_circuit_command(
+    args: argparse.Namespace, circuit: Circuit, duration: float | None
+) -> int:
     given = [f"--{k}" for k in _MODEL_ONLY if getattr(args, k, None)]
     if given:
         raise InvalidInput(

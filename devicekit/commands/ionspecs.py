@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from devicekit.cli import add_json_flag
 from devicekit.electrochem.constants import CODATA, Constants
 from devicekit.errors import InvalidInput, UnitError
 from devicekit.models.ions import get_ion, get_solution
 from devicekit.units import parse_quantity
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["IonSpec", "common_arguments", "parse_ion_spec", "specs_from_args"]
 
@@ -134,7 +138,7 @@ def ion_arrays(specs):
     )
 
 
-def specs_from_args(args, need_permeability):
+def specs_from_args(args: argparse.Namespace, need_permeability: bool) -> Any:
 
     if args.solution:
         if args.ion:
@@ -195,7 +199,9 @@ def parse_conductances(items, specs):
     return values, per_area == {True}
 
 
-def common_arguments(parser, json_flag=True, temperature=True):
+def common_arguments(
+    parser: argparse.ArgumentParser, json_flag: bool = True, temperature: bool = True
+) -> None:
 
     if temperature:
         parser.add_argument(

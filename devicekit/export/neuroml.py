@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import io
 import math
+from typing import TYPE_CHECKING, Any
 
 from devicekit import __version__
 from devicekit.errors import InvalidInput
 from devicekit.spice.compiler import spice_name
+
+if TYPE_CHECKING:
+    from devicekit.models.membrane import Membrane
 
 __all__ = ["LEMS_STEP_MS", "lems_simulation", "neuroml", "neuroml_document"]
 
@@ -92,7 +96,7 @@ def _channel(nml, channel):
     return made
 
 
-def neuroml_document(model, stimulus: float | None = None):
+def neuroml_document(model: Membrane, stimulus: float | None = None) -> Any:
     """The NeuroML document of ``model``: its channels, a cell ``<name>_cell``, and a network
     ``<name>_net`` of one cell (population ``pop``); ``stimulus`` [A] adds a step current into
     it from t = 0."""
@@ -168,7 +172,7 @@ def neuroml_document(model, stimulus: float | None = None):
     return doc
 
 
-def neuroml(model, stimulus: float | None = None) -> str:
+def neuroml(model: Membrane, stimulus: float | None = None) -> str:
     """The NeuroML 2 text of :func:`neuroml_document`."""
     nml = _libneuroml()
     out = io.StringIO()
@@ -176,7 +180,9 @@ def neuroml(model, stimulus: float | None = None) -> str:
     return out.getvalue()
 
 
-def lems_simulation(model, nml_file: str, tstop: float, step_ms: float = LEMS_STEP_MS) -> str:
+def lems_simulation(
+    model: Membrane, nml_file: str, tstop: float, step_ms: float = LEMS_STEP_MS
+) -> str:
     """A LEMS simulation of the network in ``nml_file`` for ``tstop`` [s] at a fixed step,
     recording the membrane potential [V] against time [s] into ``<name>.v.dat``."""
     name = spice_name(model.name)

@@ -17,9 +17,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devicekit.errors import InvalidInput, SimulationError
 from devicekit.spice.rawfile import read_rawfile
+
+if TYPE_CHECKING:
+    from devicekit.arraytypes import FloatArray
 
 __all__ = ["compile_osdi", "run_vacask", "tools"]
 
@@ -70,7 +74,7 @@ def compile_osdi(source: str, name: str) -> Path:
     return target
 
 
-def run_vacask(netlist: str, raw_name: str, timeout: float | None = None):
+def run_vacask(netlist: str, raw_name: str, timeout: float | None = None) -> dict[str, FloatArray]:
     """Run ``netlist`` (a VACASK .sim text) in a scratch folder; the vectors of its rawfile
     ``raw_name`` by name."""
     vacask, _ = tools()

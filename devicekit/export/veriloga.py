@@ -13,14 +13,19 @@ and SPICE forms (:func:`devicekit.expr.to_verilog_a`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from devicekit import __version__
 from devicekit.expr import VERILOG_A_FUNCTIONS, fold, real_literal, substitute, to_verilog_a
 from devicekit.spice.compiler import spice_name
 
+if TYPE_CHECKING:
+    from devicekit.models.membrane import Membrane
+
 __all__ = ["verilog_a"]
 
 
-def verilog_a(model) -> str:
+def verilog_a(model: Membrane) -> str:
     """The Verilog-A module of a membrane, printed from its parametric definition."""
     d = model.definition()
     name = spice_name(model.name)

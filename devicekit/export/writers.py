@@ -15,6 +15,7 @@ battery as parameters, so a designer can include it and override them per instan
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from devicekit import __version__
 from devicekit.errors import InvalidInput
@@ -23,6 +24,12 @@ from devicekit.export.veriloga import verilog_a
 from devicekit.io import write_text_atomic
 from devicekit.models.cards import card_text
 from devicekit.spice.compiler import SPICE_DIALECTS, Formulation, compile_membrane
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable
+
+    from devicekit.models.membrane import Membrane
 
 __all__ = ["FORMATS", "export_text", "write_export"]
 
@@ -59,7 +66,7 @@ def _ltspice_library(model) -> str:
     return _spice_library(model, "ltspice")
 
 
-def export_text(model, fmt: str) -> str:
+def export_text(model: Membrane, fmt: str) -> str:
     """The exported text of ``model`` in format ``fmt`` (see :data:`FORMATS`)."""
     if fmt not in FORMATS:
         raise InvalidInput(
@@ -79,7 +86,14 @@ def export_text(model, fmt: str) -> str:
     return card_text(model)
 
 
-def write_export(model, fmt: str, path, *, force: bool = False, inputs=()) -> Path:
+def write_export(
+    model: Membrane,
+    fmt: str,
+    path: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
     """Write an export atomically; an existing file is replaced only with ``force``, and an
     input (``inputs``, such as the card it came from) never."""
 

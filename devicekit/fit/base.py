@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -11,6 +12,10 @@ from devicekit.errors import InvalidInput
 from devicekit.expr import Expr, Sym, evaluate
 from devicekit.fit.spice import evaluate_in_spice
 from devicekit.models.cards import load_model
+
+if TYPE_CHECKING:
+    from devicekit.arraytypes import ArrayLike
+    from devicekit.models.channels import Channel
 
 __all__ = ["FitModel", "ParameterSpec", "named_channel"]
 
@@ -63,7 +68,7 @@ class FitModel:
         }
         return self.build(**args, **self.constants)
 
-    def in_spice(self, values: dict, v) -> np.ndarray:
+    def in_spice(self, values: dict[str, float], v: ArrayLike) -> np.ndarray:
         """The model at voltages ``v`` computed by ngspice: its own circuit when it has one
         (``spice_check``), else a DC sweep of its expression."""
         if self.spice_check is not None:
@@ -71,14 +76,16 @@ class FitModel:
 
         return evaluate_in_spice(self, values, v)
 
-    def __call__(self, v, values: dict):
+    def __call__(self, v: ArrayLike, values: dict[str, float]) -> Any:
         if self.function is not None:
             return self.function(np.asarray(v, dtype=float), values)
 
         return evaluate(self.expression(values), {"v": np.asarray(v, dtype=float)})
 
 
-def named_channel(channel, kind=None, temperature: float | None = None):
+def named_channel(
+    channel: str | Channel, kind: type | None = None, temperature: float | None = None
+) -> tuple[Channel, float]:
     """(channel, temperature [K]) of ``"model:channel"`` (a built-in's or a card's channel at
     the model's temperature) or of a channel object (at ``temperature``, default 310.15 K);
     ``kind`` (a class) refuses other channels, naming those the model has."""

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -43,6 +44,9 @@ from devicekit.errors import DataFormatError
 from devicekit.fit.base import FitModel, ParameterSpec
 from devicekit.spice.compiler import num
 from devicekit.spice.engine import engine
+
+if TYPE_CHECKING:
+    from devicekit.arraytypes import ArrayLike, FloatArray
 
 __all__ = ["bistable_oect", "branch_doping", "switching_voltages"]
 
@@ -61,7 +65,7 @@ def folds(beta, gamma):
     return 0.5 * (1.0 - root), 0.5 * (1.0 + root)
 
 
-def switching_voltages(v0, beta, gamma):
+def switching_voltages(v0: float, beta: float, gamma: float) -> tuple[float, float] | None:
     """(down, up): the gate voltage where the forward sweep leaves the doped branch, and where
     the backward sweep leaves the undoped one; None without bistability."""
     ends = folds(beta, gamma)
@@ -81,7 +85,9 @@ def _solve(v, lo, hi, v0, beta, gamma):
     return 0.5 * (lo + hi)
 
 
-def branch_doping(v, forward, v0, beta, gamma):
+def branch_doping(
+    v: ArrayLike, forward: ArrayLike, v0: float, beta: float, gamma: float
+) -> FloatArray:
     """psi at gate voltages ``v`` on a sweep's branch: ``forward`` (increasing V_G, from the
     doped state) or backward, quasi-statically."""
     v = np.asarray(v, dtype=float)

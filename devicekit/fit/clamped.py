@@ -26,11 +26,16 @@ depends on another, an ion pool, a current stimulus), and the caller integrates 
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from devicekit.expr import evaluate, symbols
 from devicekit.expr.functions import FUNCTIONS
+
+if TYPE_CHECKING:
+    from devicekit.arraytypes import ArrayLike, FloatArray
+    from devicekit.models.membrane import Membrane
 
 __all__ = ["clamped_response"]
 
@@ -38,7 +43,9 @@ __all__ = ["clamped_response"]
 GRID_STEPS = 2000
 
 
-def clamped_response(membrane, times, steps: int = GRID_STEPS):
+def clamped_response(
+    membrane: Membrane, times: ArrayLike, steps: int = GRID_STEPS
+) -> FloatArray | None:
     """The clamp current [A] at ``times`` [s] of a membrane under its voltage clamp, or None
     when the fast path does not apply."""
     clamps = [s for s in membrane.stimuli if s.is_clamp]

@@ -3,6 +3,8 @@ lmfit, natively or with ngspice in the loop."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from devicekit.errors import (
@@ -15,6 +17,11 @@ from devicekit.errors import (
 )
 from devicekit.fit.models import FitModel, get_fit_model
 from devicekit.fit.result import FitResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.arraytypes import ArrayLike
 
 __all__ = ["fit"]
 
@@ -93,8 +100,8 @@ def _check_normalised(values, column: str, source, name: str) -> None:
 
 
 def fit(
-    model,
-    data,
+    model: str | FitModel,
+    data: pd.DataFrame | tuple[ArrayLike, ArrayLike],
     *,
     x: str | None = None,
     y: str | None = None,
@@ -103,7 +110,7 @@ def fit(
     fixed: dict | None = None,
     max_evaluations: int = 2000,
     diff_step: float | None = None,
-    **model_options,
+    **model_options: Any,
 ) -> FitResult:
     """Fit a model to measured data.
 

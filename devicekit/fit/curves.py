@@ -25,7 +25,7 @@ def _boltzmann_guess(x, y, _):
     return {"v_half": float(half), "slope": float(span if rising else -span)}
 
 
-def boltzmann():
+def boltzmann() -> FitModel:
     return FitModel(
         "boltzmann",
         "voltage",
@@ -79,7 +79,7 @@ def _boltzmann_iv_guess(x, y, _):
     return {"g_max": g_max, "E": reversal, "v_half": half, "slope": span if rising else -span}
 
 
-def boltzmann_iv():
+def boltzmann_iv() -> FitModel:
     return FitModel(
         "boltzmann-iv",
         "voltage",

@@ -14,11 +14,19 @@ Hodgkin and Huxley took m_0 near 0 and measured h_0 with prepulses (J. Physiol. 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from devicekit.errors import DataFormatError, InvalidInput
 from devicekit.fit.base import FitModel, ParameterSpec
 from devicekit.fit.core import fit
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.arraytypes import FloatArray
+    from devicekit.fit.result import FitResult
 
 __all__ = ["clamp_steps", "fit_gate_family"]
 
@@ -26,7 +34,9 @@ __all__ = ["clamp_steps", "fit_gate_family"]
 _TAU_FACTORS = (1 / 3, 3.0)
 
 
-def clamp_steps(traces, time: str, voltage: str, conductance: str, who: str):
+def clamp_steps(
+    traces: pd.DataFrame, time: str, voltage: str, conductance: str, who: str
+) -> tuple[list[tuple[float, FloatArray, FloatArray]], float, FloatArray, FloatArray]:
     """A family of clamp steps laid end to end for one fit: ``(steps, span, x, y)`` with
     ``steps`` the (level [V], t, g) of each step by level, step k's times shifted by k * span
     (1.1 times the longest trace), so that a figure of the fit shows the steps side by side."""
@@ -49,8 +59,16 @@ def clamp_steps(traces, time: str, voltage: str, conductance: str, who: str):
     return steps, span, xs, ys
 
 
-def fit_gate_family(data, gates: dict, g_max, start: dict, time, voltage, conductance,
-                    fixed=None):  # fmt: skip
+def fit_gate_family(
+    data: pd.DataFrame,
+    gates: dict[str, int],
+    g_max: float | None,
+    start: dict[str, float],
+    time: str,
+    voltage: str,
+    conductance: str,
+    fixed: dict[str, float] | None = None,
+) -> tuple[dict[float, FitResult], pd.DataFrame, FitResult, float | None]:
     """The joint fit behind ``fit_hh_kinetics(..., gates=...)``: (steps, table, result)."""
     import pandas as pd
 

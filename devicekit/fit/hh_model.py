@@ -16,6 +16,7 @@ reruns the clamp protocol on the compiled channel in ngspice and reads its gate 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,11 @@ from devicekit.models.stimuli import VoltageClamp
 from devicekit.simulation import as_membrane, simulate
 from devicekit.units import KINDS
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.fit.result import FitResult
+
 __all__ = ["fit_hh_model"]
 
 #: rate-form fields fitted, by form (an exp rate's midpoint is held: it only rescales A)
@@ -42,8 +48,8 @@ FREE_FIELDS = {
 
 
 def fit_hh_model(
-    traces,
-    channel,
+    traces: pd.DataFrame,
+    channel: str | HHChannel,
     *,
     holding: float,
     g_max: float | None = None,
@@ -53,7 +59,7 @@ def fit_hh_model(
     voltage: str = "voltage",
     conductance: str = "conductance",
     max_evaluations: int = 20000,
-):
+) -> FitResult:
     """Fit the rate forms of every gate of an HH channel to a family of clamp steps.
 
     Parameters

@@ -27,6 +27,7 @@ shifts and Hodgkin-Huxley voltage-clamp kinetics are fitted by their own routine
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -346,7 +347,7 @@ FIT_MODELS = {
 }
 
 
-def get_fit_model(name: str, **options) -> FitModel:
+def get_fit_model(name: str, **options: Any) -> FitModel:
     """A fit model by name; ``ghk`` needs ``temperature``, ``area`` and either ``ion``,
     ``c_in``, ``c_out`` or ``ions``; ``channel-iv`` takes ``channel`` and ``area``."""
     if isinstance(name, FitModel):

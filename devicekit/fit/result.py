@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +14,14 @@ from devicekit.fit.spice import fitted_card
 from devicekit.measurements.loader import column_unit
 from devicekit.plotting import axis_label, axis_scale, new_figure, save_figure
 from devicekit.text import format_table
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from devicekit.arraytypes import ArrayLike
 
 __all__ = ["FitResult"]
 
@@ -69,7 +78,7 @@ class FitResult:
 
     # ------------------------------------------------------------------ derived
     @property
-    def residuals(self):
+    def residuals(self) -> pd.DataFrame:
         import pandas as pd
 
         prediction = self.predict()
@@ -91,11 +100,11 @@ class FitResult:
         """RMSE as a fraction of the data range."""
         return self.rmse / self.data_range if self.data_range else float("nan")
 
-    def predict(self, x=None):
+    def predict(self, x: ArrayLike | None = None) -> Any:
         return self.model(self.x if x is None else x, self.values)
 
     # ------------------------------------------------------------------ reports
-    def unit_of(self, parameter) -> str:
+    def unit_of(self, parameter: str) -> str:
         """A parameter's SI unit; ``y`` (a level of the fitted quantity, such as a sigmoid's
         low and high) becomes the unit of the column fitted (``A`` for a drain current)."""
         if parameter.unit != "y":
@@ -182,7 +191,7 @@ class FitResult:
     def __str__(self) -> str:
         return self.report()
 
-    def plot(self, path=None, *, force: bool = False):
+    def plot(self, path: str | os.PathLike[str] | None = None, *, force: bool = False) -> Figure:
         """Data and fit, with a residual panel below; saved to ``path`` if given."""
 
         figure = new_figure(figsize=(7, 5))

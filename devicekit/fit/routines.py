@@ -4,6 +4,7 @@ shifts, and Hodgkin-Huxley voltage-clamp kinetics."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,12 +24,17 @@ from devicekit.simulation import simulate
 from devicekit.spice.compiler import num
 from devicekit.spice.engine import engine
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from devicekit.arraytypes import ArrayLike
+
 __all__ = ["KineticsResult", "fit_hh_kinetics", "fit_permeability_ratios"]
 
 
 # ----------------------------------------------------------------------------- reversal
 def fit_permeability_ratios(
-    reversal_potentials,
+    reversal_potentials: ArrayLike,
     inside: dict,
     outside: list[dict],
     *,
@@ -144,7 +150,9 @@ class KineticsResult:
     power: int
     g_max: float
 
-    def fit_rate(self, which: str, form: str, *, fixed: dict | None = None, **initial):
+    def fit_rate(
+        self, which: str, form: str, *, fixed: dict[str, float] | None = None, **initial: float
+    ) -> FitResult:
         """Fit a rate-function form (``exp``, ``sigmoid``, ``exp_linear``) to alpha(V) or
         beta(V); returns a FitResult whose parameters are amplitude [1/s], midpoint and
         scale [V].
@@ -269,7 +277,7 @@ def _trace_in_spice(power, g0, g_max, g_inf, tau, times):
 
 
 def fit_hh_kinetics(
-    data,
+    data: pd.DataFrame,
     *,
     power: int | None = None,
     g_max: float | None = None,

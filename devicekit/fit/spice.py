@@ -4,6 +4,7 @@ fitted model cards."""
 from __future__ import annotations
 
 import tomllib
+from typing import TYPE_CHECKING
 
 import numpy as np
 import tomli_w
@@ -16,10 +17,16 @@ from devicekit.spice.compiler import num
 from devicekit.spice.engine import engine
 from devicekit.spice.netlist import exact_voltages
 
+if TYPE_CHECKING:
+    from devicekit.arraytypes import ArrayLike
+    from devicekit.expr import Expr
+    from devicekit.fit.base import FitModel
+    from devicekit.fit.result import FitResult
+
 __all__ = ["evaluate_expression_in_spice", "evaluate_in_spice", "expression_netlist", "fitted_card"]
 
 
-def expression_netlist(expression, voltages, label: str = "model") -> str:
+def expression_netlist(expression: Expr, voltages: ArrayLike, label: str = "model") -> str:
     """A netlist evaluating ``expression`` (of v) at each voltage by a DC sweep of a B voltage
     source; the voltages come from an index mapped through pwl(), so they are exact."""
 
@@ -42,7 +49,9 @@ def expression_netlist(expression, voltages, label: str = "model") -> str:
     )
 
 
-def evaluate_expression_in_spice(expression, voltages, label: str = "model") -> np.ndarray:
+def evaluate_expression_in_spice(
+    expression: Expr, voltages: ArrayLike, label: str = "model"
+) -> np.ndarray:
     """ngspice's value of ``expression`` at each voltage (any order)."""
 
     voltages = np.asarray(voltages, dtype=float)
@@ -53,7 +62,7 @@ def evaluate_expression_in_spice(expression, voltages, label: str = "model") -> 
     return result
 
 
-def evaluate_in_spice(model, values: dict, voltages) -> np.ndarray:
+def evaluate_in_spice(model: FitModel, values: dict[str, float], voltages: ArrayLike) -> np.ndarray:
     """ngspice's value of a fitted model at each voltage."""
     params = ", ".join(f"{k} = {num(v)}" for k, v in values.items())
     return evaluate_expression_in_spice(
@@ -61,7 +70,7 @@ def evaluate_in_spice(model, values: dict, voltages) -> np.ndarray:
     )
 
 
-def fitted_card(result) -> str:
+def fitted_card(result: FitResult) -> str:
     """A TOML model card of the device the fit describes (:attr:`FitModel.device`: a pore, a
     GHK membrane, a channel, a memristor...), with a ``[fit]`` table of provenance (parameters,
     uncertainties, statistics, data set). It loads, simulates and exports like a built-in."""

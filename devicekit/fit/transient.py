@@ -11,6 +11,7 @@ card, and ``verify_in_spice()``, which reruns the protocol in ngspice.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,15 +25,24 @@ from devicekit.native import integrate
 from devicekit.simulation import as_membrane, simulate
 from devicekit.units import KINDS
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pandas as pd
+
+    from devicekit.fit.result import FitResult
+    from devicekit.models.stimuli import Stimulus
+    from devicekit.simulation import ModelLike
+
 __all__ = ["fit_transient"]
 
 
 def fit_transient(
-    model,
-    data,
-    parameters,
+    model: ModelLike,
+    data: pd.DataFrame,
+    parameters: Sequence[str],
     *,
-    protocol=None,
+    protocol: Stimulus | Sequence[Stimulus] | None = None,
     x: str = "time",
     y: str | None = None,
     backend: str = "native",
@@ -40,7 +50,7 @@ def fit_transient(
     fixed: dict | None = None,
     rtol: float = 1e-9,
     max_evaluations: int = 400,
-):
+) -> FitResult:
     """Fit parameters of a model to a measured trace under its protocol.
 
     Parameters

@@ -43,7 +43,7 @@ def card_path(name: str) -> Path:
     return cards[name]
 
 
-def looks_like_name(text) -> bool:
+def looks_like_name(text: object) -> bool:
     """Whether ``text`` reads as a data set's name rather than a path: a string without a
     folder or an extension."""
     return isinstance(text, str) and "/" not in text and not Path(text).suffix

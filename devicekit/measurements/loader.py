@@ -17,6 +17,7 @@ import itertools
 import re
 from array import array
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,11 @@ from devicekit.io import read_regular, regular_file
 from devicekit.measurements.catalogue import card_path, looks_like_name
 from devicekit.tomltext import load_toml
 from devicekit.units import KINDS, unit_factor
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
 
 __all__ = ["CANONICAL_COLUMNS", "column_unit", "load_measurement"]
 
@@ -238,7 +244,7 @@ def _unit_suffix(cell: str) -> tuple[str, str] | None:
     return name, unit
 
 
-def load_measurement(path):
+def load_measurement(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Load a measured data set.
 
     Parameters

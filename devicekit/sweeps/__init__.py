@@ -23,6 +23,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from devicekit.analyses import check_timeout
 from devicekit.errors import InvalidInput, SweepError
@@ -40,6 +41,15 @@ from devicekit.sweeps.space import (
     sweep_points,
 )
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    import pandas as pd
+
+    from devicekit.analyses import Analysis
+    from devicekit.models.stimuli import Stimulus
+    from devicekit.simulation import ModelLike
+
 __all__ = [
     "SCHEDULER_VARIABLE",
     "LogNormal",
@@ -55,32 +65,32 @@ SCHEDULER_VARIABLE = "DEVICEKIT_SCHEDULER"
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 
 
-def checkpoint_path(output) -> Path:
+def checkpoint_path(output: str | os.PathLike[str]) -> Path:
     """Where the sweep writing ``output`` keeps its checkpoint: ``<output>.partial.jsonl``."""
     output = Path(output)
     return output.with_name(output.name + ".partial.jsonl")
 
 
 def sweep(
-    model,
-    parameters,
-    analysis="tran",
+    model: ModelLike,
+    parameters: Mapping[str, Any],
+    analysis: Analysis | str = "tran",
     *,
-    measures=None,
-    stimuli=None,
+    measures: Sequence[str | Callable[[pd.DataFrame], Any]] | None = None,
+    stimuli: Sequence[Stimulus] | None = None,
     samples: int | None = None,
     seed: int | None = None,
     backend: str = "spice",
     workers: int | None = None,
-    scheduler=None,
-    output=None,
-    checkpoint=None,
+    scheduler: str | None = None,
+    output: str | os.PathLike[str] | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
     resume: bool = False,
     force: bool = False,
     progress: bool | None = None,
     timeout: float | None = None,
-    **analysis_options,
-):
+    **analysis_options: Any,
+) -> pd.DataFrame:
     """Simulate a model at many parameter points and tabulate chosen measures.
 
     Parameters

@@ -10,6 +10,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from devicekit.errors import CheckpointWarning, DataFormatError, InvalidInput, SweepError, warn
 
@@ -21,12 +22,20 @@ CHECKPOINT_FORMAT = "devicekit-sweep-checkpoint"
 class Checkpoint:
     """An append-only JSON-lines file: a header naming the sweep, then one record per point."""
 
-    def __init__(self, path: Path, handle):
+    def __init__(self, path: Path, handle: BinaryIO) -> None:
         self.path = path
         self._handle = handle
 
     @classmethod
-    def open(cls, path, fingerprint: str, total: int, *, resume: bool, force: bool):
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        fingerprint: str,
+        total: int,
+        *,
+        resume: bool,
+        force: bool,
+    ) -> tuple[Checkpoint, dict[int, Any]]:
         """Open for appending, under an exclusive lock held until :meth:`close`; return the
         checkpoint and the records already in it. A second sweep on the same checkpoint
         (a plain run, ``resume`` or ``force``) is refused while this one runs."""

@@ -21,11 +21,17 @@ of such dicts for several rows); it must be importable by name for worker proces
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from devicekit.errors import InvalidInput
 from devicekit.spikes import summarize
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    import pandas as pd
 
 __all__ = ["DEFAULT_MEASURES", "MEASURES", "check_measures", "measure"]
 
@@ -67,7 +73,9 @@ DEFAULT_MEASURES = {
 }
 
 
-def check_measures(measures, kind: str) -> tuple:
+def check_measures(
+    measures: Sequence[str | Callable[[pd.DataFrame], Any]] | None, kind: str
+) -> tuple[str | Callable[[pd.DataFrame], Any], ...]:
     """Validate ``measures`` for an analysis of ``kind`` (op, dc, tran); None -> defaults."""
     if measures is None:
         return DEFAULT_MEASURES[kind]
@@ -92,7 +100,9 @@ def check_measures(measures, kind: str) -> tuple:
     return measures
 
 
-def measure(frame, measures) -> list[dict]:
+def measure(
+    frame: pd.DataFrame, measures: Sequence[str | Callable[[pd.DataFrame], Any]]
+) -> list[dict[str, Any]]:
     """The rows a point contributes: one dict, or one per voltage for ``iv``."""
     if measures == ("iv",):
         column = "current" if "current" in frame else "clamp_current"

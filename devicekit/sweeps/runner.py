@@ -15,11 +15,17 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from devicekit.errors import InvalidInput, SweepError
 from devicekit.simulation import VACASK_BATCH, simulate, simulate_vacask_batch
 from devicekit.sweeps.measures import measure
 from devicekit.sweeps.space import apply_values
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
 
 __all__ = ["SweepSpec", "batches", "evaluate_batch", "evaluate_point", "run_points"]
 
@@ -36,7 +42,7 @@ class SweepSpec:
     measures: tuple
     timeout: float | None = None  # [s] per point
 
-    def fingerprint(self, points) -> str:
+    def fingerprint(self, points: pd.DataFrame) -> str:
         """A hash of the model, analysis, measures and every point's values: a checkpoint is
         resumed only by the sweep that wrote it."""
         measures = [m if isinstance(m, str) else f"{m.__module__}.{m.__qualname__}" for m in
@@ -120,7 +126,14 @@ BATCH = VACASK_BATCH  # points per VACASK run in a sweep
 
 
 # ------------------------------------------------------------------------------- executors
-def run_points(spec, todo, *, workers, scheduler, on_result) -> str:
+def run_points(
+    spec: SweepSpec,
+    todo: pd.DataFrame,
+    *,
+    workers: int,
+    scheduler: str | None,
+    on_result: Callable[[dict[str, Any]], None],
+) -> str:
     """Run ``todo`` (a list of ``(index, values)``) and pass each record to ``on_result`` as it
     arrives. Returns a description of where they ran."""
     if not todo:

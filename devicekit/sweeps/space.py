@@ -20,11 +20,17 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from devicekit.errors import InvalidInput
 from devicekit.models.paths import apply_values, check_path, path_kind, value_parser
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
 
 __all__ = [
     "LogNormal",
@@ -96,11 +102,17 @@ class LogNormal:
         return self.median * np.exp(rng.normal(0.0, self.sigma, n))
 
 
-DISTRIBUTIONS = {"uniform": Uniform, "normal": Normal, "lognormal": LogNormal}
+DISTRIBUTIONS: dict[str, type[Uniform] | type[Normal] | type[LogNormal]] = {
+    "uniform": Uniform,
+    "normal": Normal,
+    "lognormal": LogNormal,
+}
 _CALL = re.compile(r"^\s*([a-z]+)\s*\((.*)\)\s*$")
 
 
-def parse_distribution(text: str, parse_value=float):
+def parse_distribution(
+    text: str, parse_value: Callable[[str], float] = float
+) -> Uniform | Normal | LogNormal:
     """``normal(120, 6)``, ``uniform(0.9, 1.1)`` or ``lognormal(50e-9, 0.1)`` -> a distribution.
     ``parse_value`` converts each argument (the command line passes a unit-aware parser)."""
     match = _CALL.match(text)
@@ -140,7 +152,9 @@ def _check_size(n_points: float, n_parameters: int) -> None:
         )
 
 
-def sweep_points(parameters: Mapping, samples: int | None, seed: int | None):
+def sweep_points(
+    parameters: Mapping[str, Any], samples: int | None, seed: int | None
+) -> pd.DataFrame:
     """A DataFrame of points (index ``point``, one column per parameter).
 
     Grid parameters (sequences) are crossed; distribution parameters are drawn ``samples``
