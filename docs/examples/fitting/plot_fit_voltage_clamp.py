@@ -30,11 +30,16 @@ for w in caught:
     print("warning:", str(w.message)[:120])
 print(result.table[["m_inf", "tau_m", "h_inf", "tau_h"]].round(5))
 
-fig, ax = plt.subplots(figsize=(6, 4.5))
-for step in result.steps.values():
-    t = np.linspace(0, step.x.max(), 200)
-    (line,) = ax.plot(step.x * 1e3, step.y / 10, "o", ms=3)  # S/m^2 -> mS/cm^2
-    ax.plot(t * 1e3, step.predict(t) / 10, "-", color=line.get_color())
-ax.set_xlabel("time after the step [ms]")
+# %%
+# With several gates the steps are fitted together: one fit of the whole family, its steps laid
+# end to end in time (each at 1.1 times the longest trace), with a figure of it below.
+
+joint = next(iter(result.steps.values()))
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.plot(joint.x * 1e3, joint.y / 10, "o", ms=3, label="Hodgkin and Huxley (1952), Fig. 6")
+fine = np.linspace(0.0, joint.x.max(), 4000)  # the fitted model between the measured points
+ax.plot(fine * 1e3, joint.predict(fine) / 10, "-", lw=1, label="m^3 h fit, g_max 120 mS/cm2")
+ax.set_xlabel("time, the twelve steps laid end to end [ms]")
 ax.set_ylabel("g_Na [mS/cm2]")
+ax.legend()
 fig.tight_layout()

@@ -44,7 +44,8 @@ fig.tight_layout()
 # The f-I curve
 # -------------
 # ``fi_curve`` steps the current and reports the rate from the last interspike interval.
-# Hodgkin and Huxley's axon has a type II onset: it jumps from silence to about 50 Hz.
+# Hodgkin and Huxley's axon has a type II onset: from silence it jumps straight to a rate
+# of tens of hertz, where a type I neuron (Morris-Lecar's first set) starts from zero.
 
 fi = dk.fi_curve("hh-squid", np.linspace(0.0, 0.2, 11), duration=0.2, preset="fast")
 print(fi)
