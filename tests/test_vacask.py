@@ -23,7 +23,7 @@ def _spikes(frame, node):
     return dk.spike_times(frame.index.to_numpy(), frame[f"v({node})"].to_numpy())
 
 
-@pytest.mark.slow
+@pytest.mark.scale  # about a minute (VACASK, 1000 compartments, 250 ms): make test-scale
 def test_hh_axon_1000_compartments_for_250_ms_matches_the_reference():
     n = 1000
     frame = dk.simulate(hh_axon(n), dk.Transient(0.25, preset="balanced"), backend="vacask")
