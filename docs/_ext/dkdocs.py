@@ -64,8 +64,12 @@ def api_page() -> str:
                 out.append(f"* ``{module_name}.{name}``: see :obj:`devicekit.{name}`\n")
                 continue
             seen.add(id(value))
-            if inspect.ismodule(value):  # dk.fit: a callable module
-                out.append(f".. autofunction:: {module_name}.{name}.__call__\n")
+            if inspect.ismodule(value):  # dk.fit: a callable package, which calls its fit()
+                out.append(
+                    f"``{module_name}.{name}(...)`` is the package ``{module_name}.{name}`` "
+                    f"called as a function: it is :func:`{module_name}.{name}.{name}`.\n"
+                )
+                out.append(f".. autofunction:: {module_name}.{name}.{name}\n")
                 continue
             directive = _directive(module_name, name, value)
             extra = "   :members:\n" if directive == "autoclass" and _own_members(value) else ""
