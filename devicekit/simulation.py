@@ -23,10 +23,10 @@ import numpy as np
 from devicekit.analyses import DCSweep, Op, Transient, check_timeout
 from devicekit.circuits import Circuit, CurrentSource, VoltageSource, simulate_circuit
 from devicekit.circuits.vacask import run_circuit_vacask
-from devicekit.errors import ImplausibleValueWarning, InvalidInput, SimulationError, warn
+from devicekit.errors import ImplausibleValueWarning, InvalidInput, warn
 from devicekit.expr import evaluate
 from devicekit.models.cards import load_model
-from devicekit.models.membrane import Membrane, bisect_rising
+from devicekit.models.membrane import Membrane
 from devicekit.models.paths import apply_values
 from devicekit.models.stimuli import DC
 from devicekit.native import check_pools, clamped_pools, integrate, steady_state
@@ -230,7 +230,7 @@ def _check_same_equilibrium(membrane, frame) -> None:
     three), and VACASK's Newton does not keep to the nodeset it is given."""
 
     injected = float(_stimulus_current(membrane, np.zeros(1))[0])
-    ours = (_held_state(membrane, injected) if injected else membrane.resting_state())["v"]
+    ours = membrane.held_state(injected)["v"]
     theirs = float(frame["v"].iloc[0])
     if abs(theirs - ours) > 1e-6:
         warn(
@@ -347,36 +347,5 @@ def _simulate_native(membrane, analysis, timeout):
     # with ion pools: the steady state the pools reach (what ngspice's .op finds), else rest,
     # or the steady state under the stimuli's current at t = 0
     injected = float(_stimulus_current(membrane, np.zeros(1))[0])
-    if membrane.pools:
-        rest = steady_state(membrane)
-    elif injected != 0.0:
-        rest = _held_state(membrane, injected)
-    else:
-        rest = membrane.resting_state()
+    rest = steady_state(membrane) if membrane.pools else membrane.held_state(injected)
     return pd.DataFrame({k: [v] for k, v in rest.items()})
-
-
-def _held_state(membrane, injected: float) -> dict[str, float]:
-    """The steady state under a constant injected current [A]: V where the steady-state ionic
-    current equals it, the gates at their steady values there; of several stable ones (dI/dV
-    > 0), the nearest to rest, where ngspice's nodeset leads its .op."""
-    eq = membrane.equations()
-    area = membrane.area if membrane.per_area else 1.0
-
-    def net(v):
-        env = {"v": v, **{s: evaluate(eq.steady_states[s], {"v": v}) for s in eq.states}}
-        return area * evaluate(eq.ionic_current, env) - injected
-
-    batteries = list(eq.batteries.values())
-    grid = np.linspace(min([-0.15, *batteries]) - 1.0, max([0.1, *batteries]) + 1.0, 40_001)
-    with np.errstate(all="ignore"):
-        values = np.asarray(net(grid), dtype=float)
-        crossing = np.nonzero((values[:-1] < 0) & (values[1:] >= 0))[0]
-        roots = bisect_rising(net, grid[crossing], grid[crossing + 1])
-    if roots.size == 0:
-        raise SimulationError(
-            f"{membrane.name!r} has no steady state under the stimuli's {injected:g} A at t = 0 "
-            f"between {grid[0]:g} and {grid[-1]:g} V; run a transient instead"
-        )
-    v = float(roots[np.argmin(np.abs(roots - membrane.resting_state()["v"]))])
-    return {"v": v, **{s: float(evaluate(eq.steady_states[s], {"v": v})) for s in eq.states}}

@@ -64,3 +64,20 @@ def test_nernst_battery_needs_concentrations():
     k = OhmicChannel("k", 3.0, ion="K")
     with pytest.raises(ModelCardError, match="inside concentration of K"):
         Membrane("x", 0.01, 1e-4, (k,)).equations()
+
+
+def test_held_state_is_rest_without_current_and_balances_the_current_it_is_given():
+    # held_state(I): V where the steady-state ionic current equals the injected I [A]; with
+    # no current it is the rest itself (the same computation, the same object's values)
+    import devicekit as dk
+
+    model = dk.load_model("hh-squid")
+    assert model.held_state(0.0) == model.resting_state()
+    injected = 2e-6  # 2 uA into 1 cm^2: 2 uA/cm^2, below hh-squid's firing threshold
+    held = model.held_state(injected)
+    eq = model.equations()
+    ionic = model.area * evaluate(eq.ionic_current, held)  # [A], outward
+    assert ionic == pytest.approx(injected, rel=1e-9)  # the balance the root was found for
+    assert held["v"] > model.resting_state()["v"]  # an inward (depolarising) current holds V up
+    with pytest.raises(dk.errors.SimulationError, match="no steady state under"):
+        dk.load_model("morris-lecar").held_state(1.0)  # 1 A into 1 cm^2: nothing balances it

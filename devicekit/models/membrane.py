@@ -318,13 +318,42 @@ class Membrane:
         return dict(self._shared("rest", self._rest))
 
     def _rest(self) -> dict[str, float]:
+        roots, low, high = self._stable_voltages(0.0, 0.01)
+        if roots.size == 0:
+            raise InvalidInput(
+                f"membrane {self.name!r} has no stable resting potential between "
+                f"{low * 1e3:.0f} and {high * 1e3:.0f} mV without stimulus"
+            )
+        return self._state_at(float(roots.min()), "rest")
 
+    def held_state(self, current: float) -> dict[str, float]:
+        """The steady state under a constant injected ``current`` [A] (into the cell): V where
+        the steady-state ionic current equals it, the gates at their steady values there; of
+        several stable ones, the nearest to rest, where SPICE's nodeset leads its operating
+        point. ``held_state(0.0)`` is :meth:`resting_state`."""
+        if current == 0.0:
+            return self.resting_state()
+        density = current / self.area if self.per_area else current
+        roots, low, high = self._stable_voltages(density, 1.0)
+        if roots.size == 0:
+            raise SimulationError(
+                f"{self.name!r} has no steady state under an injected {current:g} A between "
+                f"{low:g} and {high:g} V; run a transient instead"
+            )
+        nearest = roots[np.argmin(np.abs(roots - self.resting_state()["v"]))]
+        return self._state_at(float(nearest), "steady state")
+
+    def _stable_voltages(self, density: float, margin: float) -> tuple[FloatArray, float, float]:
+        """The voltages where the steady-state ionic current density rises through
+        ``density`` (stable under current clamp), searched from ``margin`` [V] below the lowest
+        battery (and -150 mV) to ``margin`` above the highest (and +100 mV) at 0.5 mV, then
+        refined; and the bounds searched."""
         eq = self.equations()
         substitute = {s: eq.steady_states[s] for s in eq.states}
 
         def current(v: Any) -> Any:
             env = {"v": v, **{s: evaluate(substitute[s], {"v": v}) for s in eq.states}}
-            return evaluate(eq.ionic_current, env)
+            return evaluate(eq.ionic_current, env) - density
 
         # the brackets hold a few points each step: nested closures over math beat numpy's
         # per-call cost there (a conical channel's 32-node quadrature: 0.2 ms against 4 ms)
@@ -335,13 +364,13 @@ class Membrane:
             out = np.empty(v.shape)
             for i, x in enumerate(v.flat):
                 try:
-                    out.flat[i] = scalar(float(x))
+                    out.flat[i] = scalar(float(x)) - density
                 except (ArithmeticError, ValueError):  # inf or NaN, as numpy gives them
                     out.flat[i] = float(np.asarray(current(np.array([x])))[0])
             return out
 
         batteries = list(eq.batteries.values())
-        low, high = min([-0.15, *batteries]) - 0.01, max([0.1, *batteries]) + 0.01
+        low, high = min([-0.15, *batteries]) - margin, max([0.1, *batteries]) + margin
         # 0.5 mV resolution, at most 100 001 points (absurd batteries must not exhaust memory)
         grid = np.linspace(low, high, min(max(501, int((high - low) / 5e-4)), 100_001))
         with np.errstate(all="ignore"):  # inf and NaN where a model is undefined, not errors
@@ -350,22 +379,20 @@ class Membrane:
             # increasing through zero: stable under current clamp
             rising = crossing[values[crossing] < values[crossing + 1]]
             roots = bisect_rising(refine, grid[rising], grid[rising + 1])
-        if roots.size == 0:
-            raise InvalidInput(
-                f"membrane {self.name!r} has no stable resting potential between "
-                f"{low * 1e3:.0f} and {high * 1e3:.0f} mV without stimulus"
-            )
-        v = float(roots.min())
-        state = {"v": v}
+        return roots, low, high
+
+    def _state_at(self, v: float, what: str) -> dict[str, float]:
+        """V and every gate at its steady state there; a gate that is not finite is an error."""
+        eq, state = self.equations(), {"v": v}
         with np.errstate(all="ignore"):  # numpy arithmetic: inf and NaN, checked below
-            for name in eq.states:
-                value = float(evaluate(substitute[name], {"v": np.float64(v)}))
+            for name, expression in ((n, eq.steady_states[n]) for n in eq.states):
+                value = float(evaluate(expression, {"v": np.float64(v)}))
                 if not np.isfinite(value):
-                    text = to_text(substitute[name])
+                    text = to_text(expression)
                     raise SimulationError(
                         f"membrane {self.name!r}: the steady state of {name}, "
                         f"{text if len(text) <= 120 else text[:117] + '...'}, is {value} at "
-                        f"rest (v = {v * 1e3:.4g} mV); check the gate's rate expressions"
+                        f"its {what} (v = {v * 1e3:.4g} mV); check the gate's rate expressions"
                     )
                 state[name] = value
         return state
