@@ -128,10 +128,10 @@ BATCH = VACASK_BATCH  # points per VACASK run in a sweep
 # ------------------------------------------------------------------------------- executors
 def run_points(
     spec: SweepSpec,
-    todo: pd.DataFrame,
+    todo: list[tuple[int, dict[str, float]]],
     *,
     workers: int,
-    scheduler: str | None,
+    scheduler: Any,
     on_result: Callable[[dict[str, Any]], None],
 ) -> str:
     """Run ``todo`` (a list of ``(index, values)``) and pass each record to ``on_result`` as it
