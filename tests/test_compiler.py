@@ -43,3 +43,22 @@ def test_instantaneous_gate_and_expression_rate():
 def test_spice_name():
     assert spice_name("hh-squid") == "hh_squid"
     assert spice_name("3 cells") == "m_3_cells"
+
+
+def test_equal_rate_functions_share_one_node():
+    """The iontronic neuron's two cones have the same g_inf(V) (only their lengths, so their
+    time constants, differ): it is computed once, on the first gate's node, and read by both."""
+    from devicekit.models.builtin import builtin_model
+
+    text = compile_membrane(builtin_model("iontronic-neuron")).text
+    assert "Bna_x_1 na_x_1 0 V = " in text and "Bk_x_1 " not in text
+    assert "Bk_x 0 k_x I = (V(na_x_1) - V(k_x)) / V(k_x_2)" in text
+    assert "* nodes na_x_1, k_x_2 hold x_inf(V) and tau(V)" in text
+    # one exprel per quadrature node (32) and one for the shared denominator, each argument
+    # on a node of its own: the sum used to hold two per node, in each gate
+    assert text.count("dk_exprel(V(") == 33
+    assert text.count("Bna_x_1x") == 33
+    # functions that differ are not shared: hh-squid's four gates keep their own nodes
+    hh = compile_membrane(hh_squid()).text
+    for gate in ("na_m", "na_h", "k_n"):
+        assert f"B{gate}_1 {gate}_1 0 V = " in hh and f"B{gate}_2 {gate}_2 0 V = " in hh

@@ -3,6 +3,7 @@ lmfit, natively or with ngspice in the loop."""
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -220,7 +221,14 @@ def fit(
     minimizer = lmfit.Minimizer(residual, params, nan_policy="raise")
     try:
         options = {} if diff_step is None else {"diff_step": diff_step}
-        out = minimizer.minimize(method="least_squares", max_nfev=max_evaluations, **options)
+        with warnings.catch_warnings():
+            # a fit that leaves no residual (noise-free data) has a zero covariance, whose
+            # correlations lmfit divides 0/0 (scipy 1.17 and newer reach exactly zero): the
+            # standard errors are then 0 and said so below, not a failure
+            warnings.filterwarnings(
+                "ignore", "invalid value encountered", RuntimeWarning, r"lmfit\.minimizer"
+            )
+            out = minimizer.minimize(method="least_squares", max_nfev=max_evaluations, **options)
     except (ValueError, ArithmeticError) as error:
         raise FitError(f"fit of {model.name!r} failed: {error}; start: {start}") from None
     last = physical({k: v.value for k, v in out.params.items()})
@@ -274,7 +282,10 @@ def _result(model, out, xs, ys, scales, dataset, backend, nfev, columns=()) -> F
     names = [name for name, p in out.params.items() if p.vary]
     if out.covar is not None:
         sd = np.sqrt(np.diag(out.covar))
-        corr = out.covar / np.outer(sd, sd)
+        # a fit with no residual (noise-free data) has zero variances: standard errors of 0,
+        # and correlations that are undefined (NaN), not a failure
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = out.covar / np.outer(sd, sd)
     else:
         corr = np.full((len(names), len(names)), np.nan)
     correlation = pd.DataFrame(corr, index=names, columns=names)

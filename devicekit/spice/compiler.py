@@ -154,6 +154,9 @@ class _Printer:
         self.wiring: dict[str, str] = (
             {k: "{" + k + "}" for k in self.numbers} if self.parametric else {}
         )
+        #: rate expressions already on a node of this subcircuit -> that node: two gates with
+        #: the same x_inf(V) (the iontronic neuron's two equal cones) share its sources
+        self.on_node: dict[Expr, str] = {}
 
     def tree(self, expression: Expr) -> Expr:
         return expression if self.parametric else fold(substitute(expression, self.numbers))
@@ -376,9 +379,16 @@ def _gate_lines(
     rate = GateRates(rates.form, *nodes).derivative(x)
     rate = rate * c if c != 1.0 else rate
     local = {**names, f"{key}_1": f"V({key}_1)", f"{key}_2": f"V({key}_2)"}
-    lines.append(f"* nodes {key}_1, {key}_2 hold {labels[0]}(V) and {labels[1]}(V)")
-    for index, expression in ((1, rates.first), (2, rates.second)):
-        expression, hoisted = _hoist_exprel(printer.tree(expression), f"{key}_{index}x")
+    trees = (printer.tree(rates.first), printer.tree(rates.second))
+    # a function another gate of this subcircuit has on a node already is read from there
+    at = [printer.on_node.get(tree, f"{key}_{index}") for index, tree in enumerate(trees, 1)]
+    lines.append(f"* nodes {at[0]}, {at[1]} hold {labels[0]}(V) and {labels[1]}(V)")
+    for index, tree in enumerate(trees, 1):
+        if tree in printer.on_node:
+            local[f"{key}_{index}"] = f"V({printer.on_node[tree]})"
+            continue
+        printer.on_node[tree] = f"{key}_{index}"
+        expression, hoisted = _hoist_exprel(tree, f"{key}_{index}x")
         for node, argument in hoisted:
             lines.append(f"B{node} {node} 0 V = {printer.text(argument, names)}")
             internal[node] = argument
@@ -394,16 +404,19 @@ def _hoist_exprel(expr: Expr, prefix: str) -> tuple[Expr, list[tuple[str, Expr]]
 
     ``dk_exprel`` is a .func whose body uses its argument five times, and ngspice inlines the
     argument's whole expression into each use and into the derivative; with the argument on a
-    node the body stays small (14% fewer instructions per hh-squid step, bench/README.md)."""
+    node the body stays small (14% fewer instructions per hh-squid step, bench/README.md).
+    Equal arguments share one node."""
     hoisted: list[tuple[str, Expr]] = []
+    seen: dict[Expr, str] = {}
 
     def walk(node: Expr) -> Expr:
         if isinstance(node, Fn):
             args = tuple(walk(a) for a in node.args)
             if node.name == "exprel" and not isinstance(args[0], Sym):
-                name = f"{prefix}{len(hoisted) or ''}"
-                hoisted.append((name, args[0]))
-                return Fn("exprel", (Sym(name),))
+                if args[0] not in seen:
+                    seen[args[0]] = f"{prefix}{len(hoisted) or ''}"
+                    hoisted.append((seen[args[0]], args[0]))
+                return Fn("exprel", (Sym(seen[args[0]]),))
             return Fn(node.name, args)
         if isinstance(node, Op):
             return Op(node.op, tuple(walk(a) for a in node.args))
