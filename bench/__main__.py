@@ -12,6 +12,7 @@ import sys
 BENCHMARKS = [
     "bench.bench_startup",
     "bench.bench_spice",
+    "bench.bench_library",
     "bench.bench_presets",
     "bench.bench_simulators",
     "bench.bench_sweep",

@@ -1,0 +1,117 @@
+"""Where simulate()'s distance to ``ngspice -b`` goes: the ngspice shared library run by itself
+in processes that differ in one thing each, every one paired with ``ngspice -b`` on the same
+netlist (hh-squid, 10 uA/cm2, 1000 ms, the `accurate` preset's test bench).
+
+* a fresh Python process that loads libngspice with ctypes and nothing else (no numpy), and
+  runs the netlist with ngspice's ``run`` command: the library as such;
+* the same process after it has started one thread that has already ended;
+* the same with numpy imported (whose OpenBLAS starts a thread pool as it loads);
+* the same with pandas imported (which imports numpy, and numexpr and pyarrow where they are
+  installed, as they are with devicekit);
+* devicekit's ``simulate()`` in a warm process (its own rows in bench_spice).
+
+Only the ``run`` command is timed; ``ngspice -b`` is timed as a whole process (its start-up,
+about 20 ms, included), as bench_spice does.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._timing import PYTHON
+
+REPEAT = 5
+
+# runs the netlist argv[1] once in libngspice and prints the seconds of its run command
+_LIBRARY_RUN = """
+import ctypes, sys, time
+if "thread" in sys.argv:  # one thread, started and ended before ngspice is loaded
+    import threading
+    helper = threading.Thread(target=lambda: None)
+    helper.start()
+    helper.join()
+if "numpy" in sys.argv:
+    import numpy
+if "pandas" in sys.argv:
+    import pandas
+lib = ctypes.CDLL(sys.argv[2])
+text = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
+leave = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_bool, ctypes.c_bool, ctypes.c_int,
+                         ctypes.c_void_p)
+keep = (text(lambda *a: 0), text(lambda *a: 0), leave(lambda *a: 0))
+lib.ngSpice_Init(*keep, None, None, None, None)
+lines = [line.rstrip("\\n").encode() for line in open(sys.argv[1])]
+lib.ngSpice_Circ((ctypes.c_char_p * (len(lines) + 1))(*lines, None))
+start = time.perf_counter()
+lib.ngSpice_Command(b"run")
+print(time.perf_counter() - start)
+"""
+
+
+def _library_seconds(netlist: Path, library: str, *flags: str) -> float:
+    result = subprocess.run(
+        [PYTHON, "-c", _LIBRARY_RUN, str(netlist), library, *flags],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(result.stdout.split()[-1])
+
+
+def _batch_seconds(netlist: Path, raw: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(["ngspice", "-b", "-r", str(raw), str(netlist)], check=True,
+                   capture_output=True)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def run() -> list[dict]:
+    import devicekit as dk
+    from devicekit.models.stimuli import Pulse
+    from devicekit.spice.engine import _library_path
+    from devicekit.spice.netlist import testbench
+
+    library = _library_path() or "libngspice.so"
+    model = dk.load_model("hh-squid").with_stimuli(Pulse(0.1))
+    cases = {
+        "libngspice alone (ctypes, no numpy, one thread)": (),
+        "libngspice after one thread has run": ("thread",),
+        "libngspice with numpy imported (OpenBLAS threads)": ("numpy",),
+        "libngspice with pandas imported": ("pandas",),
+    }
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        netlist = Path(folder) / "hh.cir"
+        netlist.write_text(testbench(model, dk.Transient(1.0)).text)
+        raw = Path(folder) / "hh.raw"
+        _batch_seconds(netlist, raw)  # warm the file cache
+        for label, flags in cases.items():
+            mine, batch, ratios = [], [], []
+            for number in range(REPEAT):  # pairs, the order alternating
+                first, second = (0, 1) if number % 2 == 0 else (1, 0)
+                for side in (first, second):
+                    if side == 0:
+                        mine.append(_library_seconds(netlist, library, *flags))
+                    else:
+                        batch.append(_batch_seconds(netlist, raw))
+                ratios.append(mine[-1] / batch[-1])
+            rows.append(
+                {
+                    "benchmark": f"{label} vs ngspice -b",
+                    "seconds": statistics.median(mine),
+                    "note": f"ngspice -b {statistics.median(batch):.3f} s; "
+                    f"x{statistics.median(ratios):.3f} (pairs x{min(ratios):.2f} to "
+                    f"x{max(ratios):.2f})",
+                }
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row, file=sys.stderr)
