@@ -223,8 +223,8 @@ def fit(
         options = {} if diff_step is None else {"diff_step": diff_step}
         with warnings.catch_warnings():
             # a fit that leaves no residual (noise-free data) has a zero covariance, whose
-            # correlations lmfit divides 0/0 (scipy 1.17 and newer reach exactly zero): the
-            # standard errors are then 0 and said so below, not a failure
+            # correlations lmfit divides 0/0 (scipy 1.17 reaches exactly zero): the standard
+            # errors are then 0 and the correlations NaN, which is right, not a failure
             warnings.filterwarnings(
                 "ignore", "invalid value encountered", RuntimeWarning, r"lmfit\.minimizer"
             )
