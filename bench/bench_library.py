@@ -7,7 +7,8 @@ netlist (hh-squid, 10 uA/cm2, 1000 ms, the `accurate` preset's test bench).
 * the same process after it has started one thread that has already ended;
 * the same with numpy imported (whose OpenBLAS starts a thread pool as it loads);
 * the same with pandas imported (which imports numpy, and numexpr and pyarrow where they are
-  installed, as they are with devicekit);
+  installed: pyarrow is a devicekit dependency, numexpr comes with the neuroml extra's
+  PyTables, which `make test` installs);
 * devicekit's ``simulate()`` in a warm process (its own rows in bench_spice).
 
 Only the ``run`` command is timed; ``ngspice -b`` is timed as a whole process (its start-up,
