@@ -17,14 +17,12 @@ about 20 ms, included), as bench_spice does.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-from bench._timing import PYTHON
+from bench._timing import PYTHON, paired_seconds, wall_time
+from bench.bench_spice import _Batch
 
 REPEAT = 5
 
@@ -64,13 +62,6 @@ def _library_seconds(netlist: Path, library: str, *flags: str) -> float:
     return float(result.stdout.split()[-1])
 
 
-def _batch_seconds(netlist: Path, raw: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(["ngspice", "-b", "-r", str(raw), str(netlist)], check=True,
-                   capture_output=True)  # fmt: skip
-    return time.perf_counter() - start
-
-
 def run() -> list[dict]:
     import devicekit as dk
     from devicekit.models.stimuli import Pulse
@@ -86,30 +77,24 @@ def run() -> list[dict]:
         "libngspice with pandas imported": ("pandas",),
     }
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        netlist = Path(folder) / "hh.cir"
-        netlist.write_text(testbench(model, dk.Transient(1.0)).text)
-        raw = Path(folder) / "hh.raw"
-        _batch_seconds(netlist, raw)  # warm the file cache
-        for label, flags in cases.items():
-            mine, batch, ratios = [], [], []
-            for number in range(REPEAT):  # pairs, the order alternating
-                first, second = (0, 1) if number % 2 == 0 else (1, 0)
-                for side in (first, second):
-                    if side == 0:
-                        mine.append(_library_seconds(netlist, library, *flags))
-                    else:
-                        batch.append(_batch_seconds(netlist, raw))
-                ratios.append(mine[-1] / batch[-1])
-            rows.append(
-                {
-                    "benchmark": f"{label} vs ngspice -b",
-                    "seconds": statistics.median(mine),
-                    "note": f"ngspice -b {statistics.median(batch):.3f} s; "
-                    f"x{statistics.median(ratios):.3f} (pairs x{min(ratios):.2f} to "
-                    f"x{max(ratios):.2f})",
-                }
-            )
+    batch = _Batch(testbench(model, dk.Transient(1.0)).text)
+    batch()  # warm the file cache
+    for label, flags in cases.items():
+        ratios: list[float] = []
+        mine, theirs, ratio = paired_seconds(
+            lambda flags=flags: _library_seconds(batch.cir, library, *flags),
+            wall_time(batch),
+            repeat=REPEAT,
+            spread=ratios,
+        )
+        rows.append(
+            {
+                "benchmark": f"{label} vs ngspice -b",
+                "seconds": mine,
+                "note": f"ngspice -b {theirs:.3f} s; x{ratio:.3f} (pairs x{min(ratios):.2f} to "
+                f"x{max(ratios):.2f})",
+            }
+        )
     return rows
 
 
