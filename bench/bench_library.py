@@ -9,7 +9,10 @@ netlist (hh-squid, 10 uA/cm2, 1000 ms, the `accurate` preset's test bench).
 * the same with pandas imported (which imports numpy, and numexpr and pyarrow where they are
   installed: pyarrow is a devicekit dependency, numexpr comes with the neuroml extra's
   PyTables, which `make test` installs);
-* devicekit's ``simulate()`` in a warm process (its own rows in bench_spice).
+* devicekit's engines in this (warm) process, each run on the test bench: its ngspice worker
+  process (the default), and the library loaded in this process (``DEVICEKIT_NGSPICE=
+  in-process``, which has imported pandas and runs ngspice on its background thread).
+  ``simulate()`` itself has its own row in bench_spice.
 
 Only the ``run`` command is timed; ``ngspice -b`` is timed as a whole process (its start-up,
 about 20 ms, included), as bench_spice does.
@@ -21,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench._timing import PYTHON, paired_seconds, wall_time
+from bench._timing import PYTHON, paired_ratio, paired_seconds, wall_time
 from bench.bench_spice import _Batch
 
 REPEAT = 5
@@ -65,7 +68,8 @@ def _library_seconds(netlist: Path, library: str, *flags: str) -> float:
 def run() -> list[dict]:
     import devicekit as dk
     from devicekit.models.stimuli import Pulse
-    from devicekit.spice.engine import _library_path
+    from devicekit.spice.engine import engine, in_process_engine
+    from devicekit.spice.library import _library_path
     from devicekit.spice.netlist import testbench
 
     library = _library_path() or "libngspice.so"
@@ -77,7 +81,8 @@ def run() -> list[dict]:
         "libngspice with pandas imported": ("pandas",),
     }
     rows = []
-    batch = _Batch(testbench(model, dk.Transient(1.0)).text)
+    bench = testbench(model, dk.Transient(1.0))
+    batch = _Batch(bench.text)
     batch()  # warm the file cache
     for label, flags in cases.items():
         ratios: list[float] = []
@@ -87,6 +92,26 @@ def run() -> list[dict]:
             repeat=REPEAT,
             spread=ratios,
         )
+        rows.append(
+            {
+                "benchmark": f"{label} vs ngspice -b",
+                "seconds": mine,
+                "note": f"ngspice -b {theirs:.3f} s; x{ratio:.3f} (pairs x{min(ratios):.2f} to "
+                f"x{max(ratios):.2f})",
+            }
+        )
+    engines = {
+        "devicekit's ngspice worker process (the default)": engine(),
+        "devicekit's library in this process (in-process)": in_process_engine(),
+    }
+    for label, ngspice in engines.items():
+        ratios = []
+
+        def one_run(ngspice=ngspice) -> None:
+            ngspice.run(bench.text, bench.vectors, expect_until=bench.expect_until)
+
+        one_run()  # start the worker, load the library
+        mine, theirs, ratio = paired_ratio(one_run, batch, repeat=REPEAT, spread=ratios)
         rows.append(
             {
                 "benchmark": f"{label} vs ngspice -b",

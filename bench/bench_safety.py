@@ -87,12 +87,12 @@ def _background_thread(repeat: int = 15) -> list[dict]:
     from devicekit.analyses import Transient
     from devicekit.models.builtin import builtin_model
     from devicekit.models.stimuli import Pulse
-    from devicekit.spice.engine import engine
+    from devicekit.spice.engine import in_process_engine
     from devicekit.spice.netlist import testbench
 
     model = builtin_model("hh-squid").with_stimuli(Pulse(0.1))
     bench = testbench(model, Transient(0.2, preset="fast"), None)
-    ngspice = engine()
+    ngspice = in_process_engine()  # DEVICEKIT_NGSPICE=in-process: the background thread
 
     def background():
         ngspice.run(bench.text, bench.vectors, expect_until=bench.expect_until)

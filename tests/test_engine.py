@@ -8,7 +8,8 @@ import pytest
 import devicekit as dk
 from devicekit.analyses import Op
 from devicekit.errors import SimulationError
-from devicekit.spice.engine import _BENIGN, _ERROR, engine
+from devicekit.spice.engine import engine, in_process_engine
+from devicekit.spice.library import _BENIGN, _ERROR
 
 STRAIGHTFORWARD = (
     Path(__file__).resolve().parents[1] / "bench" / "netlists" / "hh_straightforward.cir"
@@ -60,8 +61,9 @@ def test_fatal_ngspice_error_then_recovery():
 def test_stderr_chatter_does_not_fail_a_run():
     # ngspice 42 and later print "Using SPARSE 1.3 as Direct Linear Solver" on stderr, which
     # PySpice 1.5 treats as an error. Send such lines through the real output callback that
-    # ngspice calls, and the run still succeeds (ngspice 39 here prints none of its own).
-    eng = engine()
+    # ngspice calls, and the run still succeeds (ngspice 39 here prints none of its own). The
+    # library in this process is the same class the worker process runs.
+    eng = in_process_engine()
     shared = eng._instance()
     ffi = eng._ffi
 

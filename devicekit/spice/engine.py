@@ -1,352 +1,207 @@
-"""A long-lived ngspice, run through PySpice's shared-library binding.
+"""The process's ngspice: a long-lived worker process that runs the shared library.
 
-PySpice 1.5 is used for what it does well (loading libngspice and its C API through cffi), while
-devicekit owns two things PySpice gets wrong with current ngspice releases:
+libngspice runs as fast as ``ngspice -b`` in a process that has never started a thread, and 10
+to 20% slower in one that has: numpy's OpenBLAS pool, pandas' pyarrow and any thread of the
+user's bring that, and ngspice then pays for every system call and allocation of each time
+point (measured in bench/bench_library.py). So ngspice runs in a worker process of its own,
+started on first use and kept for the next runs; the data come back as numpy arrays.
 
-* **what counts as an error.** PySpice treats every stderr line that does not begin with
-  ``Warning:`` as a failure (ngspice 42 and later print e.g. "Using SPARSE 1.3 as Direct Linear
-  Solver" there) and every stdout line containing "error". Here a run fails when ngspice reports
-  an error message we recognise (``Error``, "timestep too small", "singular matrix", ...) *or*
-  when the analysis produced no complete result, whatever the chatter on stderr;
-* **noise**: PySpice logs "Unsupported Ngspice version NN" for releases newer than its table;
-  that logger is quietened, since vectors are read here by name, not through that table.
+Stopping works as before, and more surely: Ctrl-C (KeyboardInterrupt) and ``timeout`` end the
+worker, which a hung library cannot resist, and the next run starts a new one (about 0.3 s).
+A failed run leaves the worker in service: the library reports its own errors.
 
-The shared library is not re-entrant, so one process holds one instance, used under a lock. After
-a failure the circuit and its plots are removed, so the next run starts clean.
+``DEVICEKIT_NGSPICE=in-process`` runs the library in the calling process instead (as devicekit
+did before), on ngspice's background thread; :func:`in_process_engine` gives that engine too.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
+import atexit
 import os
-import re
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from devicekit.analyses import effective_timeout
-from devicekit.errors import SimulationError
+from devicekit.errors import InvalidInput, SimulationError
+from devicekit.spice.library import NgspiceEngine, SpiceRun
 
-__all__ = ["NgspiceEngine", "SpiceRun", "engine"]
+__all__ = ["Engine", "NgspiceEngine", "SpiceRun", "WorkerEngine", "engine", "in_process_engine"]
 
-_ERROR = re.compile(
-    r"\berror\b|timestep too small|singular matrix|simulation\(s\) aborted|"
-    r"analysis aborted|iteration limit|no convergence|could not find|unknown (subckt|model|"
-    r"device|parameter)|not parsed|fatal",
-    re.IGNORECASE,
-)
-# ngspice's shared library cannot continue after these (numparam errors call its exit routine)
-_FATAL = re.compile(r"cannot recover|awaits to be detached|fatal error", re.IGNORECASE)
-_BENIGN = re.compile(
-    r"^(warning|note|using sparse|trying|supplies reduced|gmin|source step)", re.IGNORECASE
-)
+#: ``DEVICEKIT_NGSPICE`` values
+MODES = ("worker", "in-process")
+_START_TIMEOUT = 60.0  # [s] loading Python, numpy, PySpice and libngspice takes ~0.3 s
 
 
-@dataclass
-class SpiceRun:
-    """Vectors of one analysis: name (lower case, e.g. ``time``, ``v(vm)``) -> numpy array."""
+class Engine(Protocol):
+    """What simulations need of an ngspice engine."""
 
-    plot: str
-    vectors: dict[str, np.ndarray]
-    log: str
-    #: why a transient ended before its end: "condition" (stop_when) or "settled"; else None
-    stopped: str | None = None
+    runs: int
+    restarts: int
 
-
-def _quiet_pyspice() -> None:
-    logging.getLogger("PySpice").setLevel(logging.ERROR)
-
-
-@functools.cache
-def _shared_class() -> tuple[type[Any], Any]:
-    _quiet_pyspice()
-    from PySpice.Spice.NgSpice.Shared import NgSpiceShared, ffi, ffi_string_utf8
-
-    # PySpice has no type information: the class it gives is Any to a type checker
-    class _Shared(NgSpiceShared):  # type: ignore[misc]
-        """NgSpiceShared that records ngspice's output without judging it, and that can be
-        loaded again after ngspice declared itself dead (PySpice declares its C API on a
-        module-global FFI, which refuses a second declaration)."""
-
-        _declared = False
-
-        def _load_library(self, verbose: bool) -> None:
-            if not _Shared._declared:
-                super()._load_library(verbose)
-                _Shared._declared = True
-            else:
-                self._ngspice_shared = ffi.dlopen(self.library_path)
-
-        @staticmethod
-        def _background_thread_running(not_running: bool, ngspice_id: int, user_data: Any) -> int:
-            # ngspice calls this from its background thread: false when a bg_run starts, true
-            # when it has ended (PySpice's own version returns None, which cffi rejects)
-            self = ffi.from_handle(user_data)
-            if not_running:
-                self._bg_done.set()
-            return 0
-
-        @staticmethod
-        def _send_char(message_c: Any, ngspice_id: int, user_data: Any) -> int:
-            self = ffi.from_handle(user_data)
-            prefix, _, content = ffi_string_utf8(message_c).partition(" ")
-            (self._stderr if prefix == "stderr" else self._stdout).append(content)
-            return 0
-
-    return _Shared, ffi
+    def run(
+        self,
+        netlist: str,
+        vectors: list[str] | None = None,
+        *,
+        expect_until: float | None = None,
+        timeout: float | None = None,
+        stop_when: str | None = None,
+        check_every: float | None = None,
+        settled: Callable[[dict[str, np.ndarray]], bool] | None = None,
+    ) -> SpiceRun: ...
 
 
-def _library_path() -> str | None:
-    """PySpice opens the bare name libngspice.so (Debian: libngspice0-dev). Without it, fall
-    back to libngspice.so.0, unless NGSPICE_LIBRARY_PATH says otherwise."""
-    if os.environ.get("NGSPICE_LIBRARY_PATH"):
-        return os.environ["NGSPICE_LIBRARY_PATH"]
-    import ctypes.util
-
-    for candidate in ("libngspice.so", "libngspice.so.0"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(candidate)
-            return candidate
-        except OSError:
-            continue
-    found = ctypes.util.find_library("ngspice")
-    return found
+def _worker_environment() -> dict[str, str]:
+    """The caller's environment, with one thread for every numeric library (the worker does no
+    linear algebra of its own) and devicekit importable from where this copy of it lives."""
+    environment = dict(os.environ)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        environment[name] = "1"
+    package_root = str(Path(__file__).resolve().parents[2])
+    paths = [package_root, *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
+    environment["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return environment
 
 
-def _loaded_file(name: str) -> str | None:
-    """The file behind a loaded shared library, from /proc/self/maps (Linux)."""
-    try:
-        with open("/proc/self/maps") as maps:
-            for line in maps:
-                path = line.split()[-1] if "/" in line else ""
-                if os.path.basename(path).startswith(name):
-                    return path
-    except OSError:
-        return None
-    return None
-
-
-def _private_copy(library: str, generation: int) -> str:
-    import shutil
-    import tempfile
-
-    source = library if os.path.isabs(library) else _loaded_file("libngspice")
-    if source is None:
-        raise SimulationError(
-            "ngspice stopped after a fatal error and its library file could not be found to "
-            "load it again; restart the Python process"
-        )
-    folder = tempfile.mkdtemp(prefix="devicekit-ngspice-")
-    copy = os.path.join(folder, f"libngspice-{generation}.so")
-    shutil.copyfile(source, copy)
-    return copy
-
-
-class NgspiceEngine:
-    """One ngspice shared-library instance, run under a lock."""
+class WorkerEngine:
+    """ngspice in a worker process (see the module's documentation); the same ``run`` as
+    :class:`NgspiceEngine`, which it runs there."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        # PySpice's NgSpiceShared and cffi's FFI, which carry no type information
-        self._shared: Any = None
-        self._ffi: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._connection: Connection | None = None
+        self._owner = os.getpid()
         self.runs = 0
-        self.restarts = 0
-        self._dead: list[Any] = []
-        self._copy_path: str | None = None
+        self.restarts = 0  # of the library after a fatal ngspice error, or of the worker
+        self.started = 0  # worker processes started
 
-    def _instance(self) -> Any:
-        if self._shared is None:
-            shared_class, self._ffi = _shared_class()
-            path = self._copy_path or _library_path()
-            if path is None:
-                raise SimulationError(
-                    "the ngspice shared library (libngspice) was not found; install it with "
-                    "'apt-get install libngspice0-dev' (or run 'make setup'), or set "
-                    "NGSPICE_LIBRARY_PATH to libngspice.so.0"
-                )
-            shared_class.LIBRARY_PATH = path
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id (None before the first run or after it was ended)."""
+        alive = self._process is not None and self._process.poll() is None
+        return self._process.pid if alive and self._process is not None else None
+
+    def _start(self) -> Connection:
+        ours, theirs = socket.socketpair()
+        with tempfile.TemporaryFile() as log:  # the worker's stderr, for a failed start
             try:
-                self._shared = shared_class(ngspice_id=0, send_data=False)
-                self._shared._bg_done = threading.Event()  # set by the thread-end callback
-            except OSError as error:
-                raise SimulationError(f"cannot load ngspice from {path!r}: {error}") from None
-        return self._shared
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "devicekit.spice.worker",
+                        str(theirs.fileno()),
+                    ],
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    env=_worker_environment(),
+                    start_new_session=True,  # the terminal's Ctrl-C goes to this process only
+                )
+            finally:
+                theirs.close()
+            connection = Connection(ours.detach())
+            self._process, self._connection = process, connection
+            self.started += 1
+            try:
+                message = self._receive(time.monotonic() + _START_TIMEOUT)
+            except BaseException:  # Ctrl-C during the start
+                self.stop()
+                raise
+            if message[0] != "ready":
+                self.stop()
+                log.seek(0)
+                said = log.read().decode(errors="replace").strip()
+                if message[0] == "failed":
+                    raise SimulationError(message[1])
+                raise SimulationError(
+                    f"the ngspice worker process did not start within {_START_TIMEOUT:g} s"
+                    if message[0] == "timeout"
+                    else f"the ngspice worker process ended as it started (exit status "
+                    f"{message[1]}){': ' + said if said else ''}"
+                )
+        return connection
 
-    # ------------------------------------------------------------------ low level
-    def _command(self, command: str) -> None:
-        shared = self._instance()
-        shared._ngspice_shared.ngSpice_Command(command.encode("ascii"))
+    def stop(self) -> None:
+        """End the worker (the next run starts a new one)."""
+        process, connection = self._process, self._connection
+        self._process = self._connection = None
+        if connection is not None and self._owner == os.getpid():
+            connection.close()
+        if process is not None and self._owner == os.getpid():
+            process.kill()
+            process.wait()
 
-    def _clear_output(self) -> None:
-        shared = self._instance()
-        shared._stdout.clear()
-        shared._stderr.clear()
+    def _ready(self) -> Connection:
+        if self._owner != os.getpid():  # a forked child: the worker is its parent's
+            self._process = self._connection = None
+            self._owner = os.getpid()
+        if self._process is not None and self._process.poll() is not None:
+            self.stop()  # ended while idle (killed from outside): replace it
+            self.restarts += 1
+        if self._connection is None:
+            return self._start()
+        return self._connection
 
-    def _output(self) -> tuple[list[str], list[str]]:
-        shared = self._instance()
-        return list(shared._stdout), list(shared._stderr)
-
-    def _errors(self) -> list[str]:
-        stdout, stderr = self._output()
-        return [
-            line.strip()
-            for line in stderr + stdout
-            if _ERROR.search(line) and not _BENIGN.match(line.strip())
-        ]
-
-    def _load(self, netlist: str) -> None:
-        shared = self._instance()
-        ffi = self._ffi
-        lines = [line for line in netlist.splitlines() if line.strip()] + [""]
-        keep = [ffi.new("char[]", line.encode("utf8")) for line in lines] + [ffi.NULL]
-        shared._ngspice_shared.ngSpice_Circ(ffi.new("char *[]", keep))
-
-    def _running(self) -> bool:
-        return bool(self._instance()._ngspice_shared.ngSpice_running())
-
-    def _halt(self) -> None:
-        """Stop the background analysis thread (ngspice's ``bg_halt``) and wait for it."""
-        self._command("bg_halt")
-        for _ in range(1000):  # bg_halt joins the thread; this only guards a slow join
-            if not self._running():
-                return
-            time.sleep(0.001)
-
-    def _run_background(self, timeout: float | None, command: str = "bg_run") -> float | None:
-        """Run the loaded circuit on ngspice's background thread and wait for it here, in
-        Python, so that Ctrl-C (KeyboardInterrupt) and ``timeout`` can stop it. Returns the
-        elapsed time when the timeout ended the run, else None. ``bg_resume`` continues a run
-        that a ``stop when`` condition paused."""
-        start = time.monotonic()
-        done = self._instance()._bg_done
-        done.clear()
-        self._command(command)
-        pause = 0.0002  # short runs (~10 ms) are not slowed; long ones are polled every 20 ms
+    def _receive(self, deadline: float | None) -> tuple[Any, ...]:
+        """The worker's next message; ``("timeout",)`` when the deadline passed first and
+        ``("ended", exit status)`` when the worker is gone (in both cases it is stopped)."""
+        assert self._connection is not None and self._process is not None
+        left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         try:
-            while not done.wait(pause):
-                pause = min(2 * pause, 0.02)
-                elapsed = time.monotonic() - start
-                if timeout is not None and elapsed > timeout:
-                    self._halt()
-                    return elapsed
-                if elapsed > 0.5 and not self._running():  # ended without its callback
-                    break
-        except BaseException:  # KeyboardInterrupt, SystemExit: stop ngspice, then re-raise
-            self._halt()
-            raise
-        return None
+            if self._connection.poll(left):
+                message: tuple[Any, ...] = self._connection.recv()
+                return message
+        except (EOFError, OSError):
+            pass
+        else:
+            self.stop()
+            return ("timeout",)
+        return self._ended()
 
-    def _run_steered(
-        self,
-        timeout: float | None,
-        stop_when: str | None,
-        check_every: float | None,
-        settled: Callable[[dict[str, np.ndarray]], bool] | None,
-        vectors: list[str] | None,
-        before: str,
-    ) -> tuple[float | None, str | None]:
-        """(timed out after [s] or None, why it stopped early or None): the run, paused at
-        every checkpoint of simulated time to ask ``settled``, and ended where ``stop_when``
-        first holds. ngspice keeps a met ``stop when`` condition, so the conditions are
-        deleted and set again before each resume."""
-        start = time.monotonic()
-        checkpoint = check_every if settled is not None and check_every else None
-
-        def arm() -> None:
-            self._command("delete all")
-            if stop_when:
-                self._command(f"stop when {stop_when}")
-            if checkpoint is not None:
-                self._command(f"stop when time > {checkpoint!r}")
-
-        if stop_when is None and checkpoint is None:
-            return self._run_background(timeout), None
-        arm()
-        command = "bg_run"
-        try:
-            while True:
-                left = None if timeout is None else timeout - (time.monotonic() - start)
-                if left is not None and left <= 0:
-                    self._halt()
-                    return time.monotonic() - start, None
-                self._clear_output()
-                timed_out = self._run_background(left, command)
-                if timed_out is not None:
-                    return time.monotonic() - start, None
-                stdout, stderr = self._output()
-                met = [line for line in stdout + stderr if "condition met" in line]
-                if not met:
-                    return None, None  # ran to its end
-                if any("time >" not in " ".join(line.split()) for line in met):
-                    return None, "condition"  # stop_when held (not the checkpoint)
-                if settled is None or checkpoint is None or check_every is None:
-                    return None, "condition"  # only stop_when was armed
-                plot = self._current_plot()
-                if plot != before:
-                    names = vectors if vectors is not None else self._vector_names(plot)
-                    so_far = {name.lower(): self._vector(plot, name) for name in names}
-                    if settled(so_far):
-                        return None, "settled"
-                checkpoint += check_every
-                arm()
-                command = "bg_resume"
-        finally:
-            self._command("delete all")
-
-    def _current_plot(self) -> str:
-        shared = self._instance()
-        return str(self._ffi.string(shared._ngspice_shared.ngSpice_CurPlot()).decode())
-
-    def _vector(self, plot: str, name: str) -> np.ndarray:
-        shared, ffi = self._instance(), self._ffi
-        info = shared._ngspice_shared.ngGet_Vec_Info(f"{plot}.{name}".encode())
-        if info == ffi.NULL:
-            raise KeyError(name)
-        n = info.v_length
-        if info.v_realdata != ffi.NULL:
-            return np.frombuffer(ffi.buffer(info.v_realdata, n * 8), dtype=np.float64).copy()
-        raw = np.frombuffer(ffi.buffer(info.v_compdata, n * 16), dtype=np.float64)
-        return raw[0::2] + 1j * raw[1::2]
-
-    def _vector_names(self, plot: str) -> list[str]:
-        shared, ffi = self._instance(), self._ffi
-        names: list[str] = []
-        pointer, i = shared._ngspice_shared.ngSpice_AllVecs(plot.encode()), 0
-        while pointer[i] != ffi.NULL:
-            names.append(ffi.string(pointer[i]).decode())
-            i += 1
-        return names
-
-    def reset(self) -> None:
-        """Remove the loaded circuit and every plot (after each analysis and each failure):
-        a run loads exactly one circuit, so one remcirc frees it."""
-        with self._lock:
-            self._command("destroy all")
-            self._command("remcirc")
-            self._clear_output()
-
-    def _restart(self) -> None:
-        """Replace a library instance that ngspice has declared dead.
-
-        Unloading it (dlclose) crashes the process, so the dead instance stays loaded and
-        unused, and the next run loads a private copy of the library file, which the dynamic
-        loader treats as a new library with fresh state (about 10 MB each time; only a fatal
-        ngspice error, which devicekit's own netlists do not provoke, leads here)."""
-        if self._shared is not None:
-            self._dead.append(self._shared)  # keep it referenced: never unloaded
-            self._copy_path = _private_copy(self._shared.library_path, len(self._dead))
-        self._shared = None
+    def _ended(self) -> tuple[Any, ...]:
+        assert self._process is not None
+        code = self._process.wait()
+        self.stop()
         self.restarts += 1
+        return ("ended", code)
 
-    # ------------------------------------------------------------------ public
+    def _exchange(
+        self,
+        request: dict[str, Any],
+        settled: Callable[[dict[str, np.ndarray]], bool] | None,
+        deadline: float | None,
+    ) -> tuple[tuple[Any, ...], bool]:
+        """Send one run and follow it to its last message: (that message, whether the worker
+        had taken the request)."""
+        connection = self._ready()
+        try:
+            connection.send(("run", request))
+        except OSError:  # it had ended while idle
+            return self._ended(), False
+        started = False
+        while True:
+            message = self._receive(deadline)
+            if message[0] == "started":
+                started = True
+            elif message[0] == "settled?":
+                assert settled is not None
+                connection.send((settled(message[1]),))
+            else:
+                return message, started
+
     def run(
         self,
         netlist: str,
@@ -358,99 +213,104 @@ class NgspiceEngine:
         check_every: float | None = None,
         settled: Callable[[dict[str, np.ndarray]], bool] | None = None,
     ) -> SpiceRun:
-        """Load ``netlist`` (with its analysis line), run it, return the vectors.
-
-        The analysis runs on ngspice's background thread while this thread waits, so that
-        Ctrl-C stops it within milliseconds (``KeyboardInterrupt`` is raised here, and the
-        engine stays usable) and ``timeout`` [s] bounds its wall-clock time.
-
-        A transient can end as soon as its answer is known: ``stop_when`` is an ngspice
-        condition (``"v(vm) > 0"``, a spike) that ends it where it first holds, and
-        ``settled``, a function of the vectors so far, is asked every ``check_every``
-        seconds of simulated time whether the rest can be skipped. ``SpiceRun.stopped`` then
-        says why it ended early (``"condition"`` or ``"settled"``), and ``expect_until`` is
-        not required of it.
-
-        Raises
-        ------
-        SimulationError
-            With ngspice's own messages and the netlist, when ngspice reports an error, the
-            analysis did not complete (``expect_until``: the final time a transient must reach)
-            or it ran longer than ``timeout``.
-        """
+        """Load ``netlist`` (with its analysis line), run it, return the vectors: see
+        :meth:`NgspiceEngine.run` for the arguments and the errors. Ctrl-C and ``timeout``
+        [s] end the worker process; the next run starts another."""
         timeout = effective_timeout(timeout)
+        request = {
+            "netlist": netlist,
+            "vectors": vectors,
+            "expect_until": expect_until,
+            "stop_when": stop_when,
+            "check_every": check_every,
+            "settled": settled is not None,
+        }
         with self._lock:
-            self._instance()
-            self._clear_output()
-            self._command("destroy all")
-            self._load(netlist)
-            load_errors = self._errors()
-            before = self._current_plot()
-            timed_out, stopped = None, None
-            if not load_errors:
-                try:
-                    timed_out, stopped = self._run_steered(
-                        timeout, stop_when, check_every, settled, vectors, before
-                    )
-                except BaseException:
-                    self.reset()
-                    raise
-            if timed_out is not None:
-                self.reset()
-                raise SimulationError(
-                    f"the simulation took longer than its timeout of {timeout:g} s and was "
-                    "stopped; give a larger timeout (--timeout), a shorter tstop or a faster "
-                    "preset",
-                    netlist=netlist,
-                )
-            plot = self._current_plot()
-            errors = self._errors()
-            stdout, stderr = self._output()
-            log = "\n".join(stdout + stderr)
-            fatal = any(_FATAL.search(line) for line in stdout + stderr)
+            deadline = None if timeout is None else time.monotonic() + timeout
             try:
-                if errors or fatal or plot == before or plot == "const":
-                    reason = "; ".join(dict.fromkeys(errors)) or "ngspice produced no result"
-                    raise SimulationError(f"ngspice failed: {reason}", netlist=netlist, log=log)
-                names = vectors if vectors is not None else self._vector_names(plot)
-                data = {}
-                for name in names:
-                    try:
-                        data[name.lower()] = self._vector(plot, name)
-                    except KeyError:
-                        raise SimulationError(
-                            f"ngspice result has no vector {name!r}; it has "
-                            f"{self._vector_names(plot)}",
-                            netlist=netlist,
-                            log=log,
-                        ) from None
-                if expect_until is not None and stopped is None:
-                    time = data.get("time")
-                    if time is None or time.size == 0 or time[-1] < expect_until * (1 - 1e-9):
-                        reached = 0.0 if time is None or time.size == 0 else time[-1]
-                        raise SimulationError(
-                            f"ngspice stopped at t = {reached:g} s before tstop = "
-                            f"{expect_until:g} s: {'; '.join(errors) or 'no message'}",
-                            netlist=netlist,
-                            log=log,
-                        )
-                self.runs += 1
-                return SpiceRun(plot, data, log, stopped)
-            finally:
-                if fatal:
-                    self._restart()
-                else:
-                    self.reset()
+                message, started = self._exchange(request, settled, deadline)
+                if message[0] == "ended" and not started:  # gone before it took the run
+                    message, started = self._exchange(request, settled, deadline)
+            except BaseException:  # Ctrl-C, or settled() raised: the worker is mid-run
+                self.stop()
+                raise
+        kind = message[0]
+        if kind == "timeout":
+            raise SimulationError(
+                f"the simulation took longer than its timeout of {timeout:g} s and was "
+                "stopped; give a larger timeout (--timeout), a shorter tstop or a faster preset",
+                netlist=netlist,
+            )
+        if kind == "ended":
+            raise SimulationError(
+                f"the ngspice worker process ended unexpectedly (exit status {message[1]}) "
+                "during the run; the next run starts a new one",
+                netlist=netlist,
+            )
+        if kind == "crashed":
+            raise SimulationError(f"the ngspice worker failed:\n{message[1]}", netlist=netlist)
+        self.restarts += message[-1]
+        if kind == "failed":
+            raise SimulationError(message[1], netlist=message[2], log=message[3])
+        self.runs += 1
+        result: SpiceRun = message[1]
+        return result
+
+    def reset(self) -> None:
+        """Nothing to clear: every run in the worker starts from a clean library."""
 
 
-_ENGINE: NgspiceEngine | None = None
+_ENGINES: dict[str, Engine] = {}
 _ENGINE_LOCK = threading.Lock()
 
 
-def engine() -> NgspiceEngine:
-    """The process's ngspice engine (created on first use)."""
-    global _ENGINE
+def _mode() -> str:
+    mode = os.environ.get("DEVICEKIT_NGSPICE", "worker").strip().lower() or "worker"
+    if mode not in MODES:
+        raise InvalidInput(
+            f"DEVICEKIT_NGSPICE = {mode!r} is not one of {', '.join(MODES)}; unset it to run "
+            "ngspice in its worker process"
+        )
+    return mode
+
+
+def in_process_engine() -> NgspiceEngine:
+    """The ngspice library loaded in this process (created on first use)."""
     with _ENGINE_LOCK:
-        if _ENGINE is None:
-            _ENGINE = NgspiceEngine()
-        return _ENGINE
+        found = _ENGINES.get("in-process")
+        if found is None:
+            found = _ENGINES["in-process"] = NgspiceEngine()
+    assert isinstance(found, NgspiceEngine)
+    return found
+
+
+def engine() -> Engine:
+    """The process's ngspice engine (created on first use): its worker process, or the
+    library in this process when ``DEVICEKIT_NGSPICE=in-process``."""
+    mode = _mode()
+    if mode == "in-process":
+        return in_process_engine()
+    with _ENGINE_LOCK:
+        found = _ENGINES.get(mode)
+        if found is None:
+            found = _ENGINES[mode] = WorkerEngine()
+        return found
+
+
+def _forget_after_fork() -> None:
+    # a forked child shares the parent's worker socket; it must start its own worker
+    worker = _ENGINES.get("worker")
+    if isinstance(worker, WorkerEngine):
+        worker._process = worker._connection = None
+        worker._owner = os.getpid()
+        worker._lock = threading.RLock()  # in case another thread held it at the fork
+
+
+def _stop_at_exit() -> None:
+    worker = _ENGINES.get("worker")
+    if isinstance(worker, WorkerEngine):
+        worker.stop()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+atexit.register(_stop_at_exit)
