@@ -95,6 +95,9 @@ def _pid_of_the_engine_in_a_forked_child(_: int) -> tuple[int, float]:
     return ngspice.pid, float(run.vectors["v(vm)"][-1])
 
 
+# Python 3.12+ warns that fork() in a process with threads (OpenBLAS's here) may deadlock; a
+# user may fork all the same, which is what this test is about
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")
 def test_a_forked_child_starts_its_own_worker():
     ngspice = engine()
     here = _run(ngspice, _bench())

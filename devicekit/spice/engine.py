@@ -27,38 +27,19 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from devicekit.analyses import effective_timeout
 from devicekit.errors import InvalidInput, SimulationError
-from devicekit.spice.library import NgspiceEngine, SpiceRun
+from devicekit.spice.library import NgspiceEngine, SpiceRun, timeout_error
 
 __all__ = ["Engine", "NgspiceEngine", "SpiceRun", "WorkerEngine", "engine", "in_process_engine"]
 
 #: ``DEVICEKIT_NGSPICE`` values
 MODES = ("worker", "in-process")
 _START_TIMEOUT = 60.0  # [s] loading Python, numpy, PySpice and libngspice takes ~0.3 s
-
-
-class Engine(Protocol):
-    """What simulations need of an ngspice engine."""
-
-    runs: int
-    restarts: int
-
-    def run(
-        self,
-        netlist: str,
-        vectors: list[str] | None = None,
-        *,
-        expect_until: float | None = None,
-        timeout: float | None = None,
-        stop_when: str | None = None,
-        check_every: float | None = None,
-        settled: Callable[[dict[str, np.ndarray]], bool] | None = None,
-    ) -> SpiceRun: ...
 
 
 def _worker_environment() -> dict[str, str]:
@@ -236,11 +217,7 @@ class WorkerEngine:
                 raise
         kind = message[0]
         if kind == "timeout":
-            raise SimulationError(
-                f"the simulation took longer than its timeout of {timeout:g} s and was "
-                "stopped; give a larger timeout (--timeout), a shorter tstop or a faster preset",
-                netlist=netlist,
-            )
+            raise timeout_error(timeout, netlist)
         if kind == "ended":
             raise SimulationError(
                 f"the ngspice worker process ended unexpectedly (exit status {message[1]}) "
@@ -259,6 +236,9 @@ class WorkerEngine:
     def reset(self) -> None:
         """Nothing to clear: every run in the worker starts from a clean library."""
 
+
+#: what simulations need of an ngspice engine: ``run``, ``runs`` and ``restarts``
+Engine = NgspiceEngine | WorkerEngine
 
 _ENGINES: dict[str, Engine] = {}
 _ENGINE_LOCK = threading.Lock()

@@ -35,7 +35,7 @@ import numpy as np
 from devicekit.analyses import effective_timeout
 from devicekit.errors import SimulationError
 
-__all__ = ["NgspiceEngine", "SpiceRun"]
+__all__ = ["NgspiceEngine", "SpiceRun", "timeout_error"]
 
 _ERROR = re.compile(
     r"\berror\b|timestep too small|singular matrix|simulation\(s\) aborted|"
@@ -59,6 +59,15 @@ class SpiceRun:
     log: str
     #: why a transient ended before its end: "condition" (stop_when) or "settled"; else None
     stopped: str | None = None
+
+
+def timeout_error(timeout: float | None, netlist: str) -> SimulationError:
+    """The error of a run that its timeout [s] stopped."""
+    return SimulationError(
+        f"the simulation took longer than its timeout of {timeout:g} s and was stopped; give a "
+        "larger timeout (--timeout), a shorter tstop or a faster preset",
+        netlist=netlist,
+    )
 
 
 def _quiet_pyspice() -> None:
@@ -411,12 +420,7 @@ class NgspiceEngine:
                     raise
             if timed_out is not None:
                 self.reset()
-                raise SimulationError(
-                    f"the simulation took longer than its timeout of {timeout:g} s and was "
-                    "stopped; give a larger timeout (--timeout), a shorter tstop or a faster "
-                    "preset",
-                    netlist=netlist,
-                )
+                raise timeout_error(timeout, netlist)
             plot = self._current_plot()
             errors = self._errors()
             stdout, stderr = self._output()
