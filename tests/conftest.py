@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,14 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+# The Ctrl-C tests play a user's terminal: they send SIGINT to this process and to CLI
+# subprocesses. A shell that starts a job in the background without job control (``make test
+# &`` in a script, some CI runners) hands it SIGINT *ignored*, Python then installs no
+# KeyboardInterrupt handler, and every child inherits the ignore. Restore the terminal's
+# default here; children get the default disposition back across exec.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_cli(
