@@ -50,7 +50,7 @@ demo: setup
 test: setup browser
 	$(BIN)/python -m pytest -m "not scale" $(PYTEST_ARGS)
 
-# tests of over 5 minutes each (ngspice on the 1000-compartment axon for 250 ms: ~13 minutes)
+# tests of over 5 minutes each (ngspice on the 1000-compartment axon for 250 ms: ~6 minutes)
 test-scale: setup
 	$(BIN)/python -m pytest -m scale $(PYTEST_ARGS)
 

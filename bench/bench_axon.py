@@ -20,7 +20,7 @@ the same compartments. The long rows run Rallpack's full 250 ms on 1000 compartm
 
 ``DEVICEKIT_BENCH_AXON=vacask,neuron,long python -m bench axon`` runs only the tools named
 (ngspice, vacask, native, neuron) and, with ``long``, their 250 ms rows (ngspice's alone take
-about 20 minutes).
+about 7 minutes; the whole run about 17).
 """
 
 from __future__ import annotations

@@ -159,8 +159,9 @@ def test_a_cable_reports_its_conduction_and_draws_v_of_x_and_t(tmp_path):
 @pytest.mark.scale
 def test_hh_axon_1000_compartments_in_ngspice_agrees_with_native_for_250_ms():
     # the full case: 1000 compartments, 250 ms, ngspice at `balanced` (the `fast`
-    # preset drifts to 0.033 ms by the 18th spike; bench/README.md). About 13 minutes, so it is
-    # marked `scale` and `make test` leaves it out: run it with `make test-scale`
+    # preset drifts to 0.033 ms by the 18th spike; bench/README.md). About 6 minutes (286 s
+    # and 38 s on 2026-12-04), so it is marked `scale` and `make test` leaves it out: run it
+    # with `make test-scale`
     axon = hh_axon(1000)
     spice = dk.simulate(axon, dk.Transient(0.25, preset="balanced"))
     native = dk.simulate(axon, dk.Transient(0.25), backend="native")
