@@ -34,6 +34,7 @@ _COMMAND_MODULES = (
     "devicekit.commands.export",
     "devicekit.commands.sweep",
     "devicekit.commands.demo",
+    "devicekit.commands.info",
 )
 
 
