@@ -6,8 +6,10 @@ caller nor the ngspice worker loads or disturbs anything. ``devicekit info`` pri
 
 What devicekit does with it: Debian's and Ubuntu's ngspice (39 on Debian 12) is built with
 neither KLU nor OSDI. Without OSDI, devicekit's compiled devices (its Verilog-A compiled to OSDI
-by openvaf-r) run in VACASK (``backend="vacask"``), and ngspice runs the B-source subcircuits. A
-build with KLU uses it by itself for every circuit; devicekit chooses no solver option.
+by openvaf-r) run in VACASK (``backend="vacask"``), and ngspice runs the B-source subcircuits.
+devicekit sets no solver option, so a build with KLU runs with its own default solver; on the
+1000-compartment axon the time goes to the B-sources' evaluation, not to the sparse solve
+(bench/README.md).
 
 ``python -m devicekit.spice.features`` is the probe: it prints the library's answers as JSON.
 """
