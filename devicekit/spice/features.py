@@ -65,12 +65,11 @@ def parse_features(version_text: str, osdi_text: str, library: str) -> NgspiceFe
             + " | ".join(filter(None, lines))[:300]
         )
     options: list[str] = []
-    if any(line.startswith("Relevant compilation options") for line in lines):
-        start = next(i for i, line in enumerate(lines) if line.startswith("Relevant compilation"))
-        for line in lines[start + 1 :]:
-            if not line or line.startswith("ngspice shared library"):
-                break
-            options.append(line)
+    start = next((i for i, line in enumerate(lines) if line.startswith("Relevant compil")), None)
+    for line in [] if start is None else lines[start + 1 :]:
+        if not line or line.startswith("ngspice shared library"):
+            break
+        options.append(line)
     return NgspiceFeatures(
         version=version,
         library=library,
